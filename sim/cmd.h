@@ -1,0 +1,22 @@
+/*
+ * sim/cmd.h - the poolsim subcommands. Each lives in sim/cmd-NAME.c, takes the
+ * arguments after its name (argv[0] is "poolsim NAME") and returns the exit
+ * status: 0 success, 1 a failed run or environment error, 2 a usage or
+ * scenario error (DESIGN.md §8).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const char *name;
+  const char *summary;                 /* one line for `poolsim --help` */
+  int (*main) (int argc, char **argv);
+} CmdEntry;
+
+/* Print err's message prefixed by "poolsim: " to stderr and return `status`. */
+int cmd_fail (GError *err, int status);
+
+G_END_DECLS
