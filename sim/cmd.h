@@ -16,6 +16,9 @@ typedef struct {
   int (*main) (int argc, char **argv);
 } CmdEntry;
 
+/* The subcommands, one per sim/cmd-NAME.c. */
+int cmd_report_main (int argc, char **argv);
+
 /* Print err's message prefixed by "poolsim: " to stderr and return `status`. */
 int cmd_fail (GError *err, int status);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 static const CmdEntry commands[] = {
+  { "report", "print results with 95 % confidence intervals", cmd_report_main },
   { NULL, NULL, NULL },
 };
 
