@@ -145,7 +145,6 @@ mm1_finish (gpointer model, const SimModelContext *ctx)
   SimTime now = sim_kernel_now (m->kernel);
   sim_record_statistic (rec, "mm1", "mm1.waiting_time", &m->waiting, "s");
   sim_record_statistic (rec, "mm1", "mm1.sojourn_time", &m->sojourn, "s");
-  sim_record_scalar (rec, "mm1", "mm1.waiting_time.mean", m->waiting.mean, "s");
   sim_record_scalar (rec, "mm1", "mm1.utilization", sim_time_avg_mean (&m->busy_avg, now), "1");
   sim_record_scalar (rec, "mm1", "mm1.queue_length.mean", sim_time_avg_mean (&m->queue_avg, now),
                      "customers");

@@ -13,7 +13,10 @@
 #include <string.h>
 
 static const CmdEntry commands[] = {
+  { "run", "run a scenario's runs into a results database", cmd_run_main },
   { "report", "print results with 95 % confidence intervals", cmd_report_main },
+  { "check", "check a scenario file without running it", cmd_check_main },
+  { "list", "list scenario keys (params) or models", cmd_list_main },
   { NULL, NULL, NULL },
 };
 

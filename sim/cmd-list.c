@@ -1,0 +1,86 @@
+/*
+ * sim/cmd-list.c - `poolsim list WHAT`: the catalogues users look things up in.
+ *
+ * params: every scenario key with its type, default, range and help, from
+ * the one table the scenario loader checks against, so the list and the
+ * checks cannot disagree. models: the values of the `model` key.
+ */
+#include "config.h"
+
+#include "sim/cmd-common.h"
+#include "sim/cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static char *
+range_text (const SimParamDecl *d)
+{
+  if (d->type == SIM_PARAM_ENUM)
+    return g_strdup_printf ("one of: %s", d->choices);
+  if (d->type == SIM_PARAM_STRING || d->type == SIM_PARAM_BOOL)
+    return g_strdup ("");
+  const char *sym = sim_units_base_symbol (d->type == SIM_PARAM_TIME || d->type == SIM_PARAM_DIST_TIME
+                                             ? SIM_UNIT_TIME
+                                             : d->type == SIM_PARAM_SIZE || d->type == SIM_PARAM_DIST_SIZE
+                                                 ? SIM_UNIT_SIZE
+                                                 : d->type == SIM_PARAM_RATE ? SIM_UNIT_RATE : SIM_UNIT_NONE);
+  const char *of = d->type >= SIM_PARAM_DIST_TIME ? "mean " : "";
+  gboolean lo = d->min > -G_MAXDOUBLE, hi = d->max < G_MAXDOUBLE;
+  if (lo && hi)
+    return g_strdup_printf ("%s[%g%s, %g%s]", of, d->min, sym, d->max, sym);
+  if (lo)
+    return g_strdup_printf ("%s>= %g%s", of, d->min, sym);
+  if (hi)
+    return g_strdup_printf ("%s<= %g%s", of, d->max, sym);
+  return g_strdup ("");
+}
+
+static void
+list_params (void)
+{
+  g_autoptr (SimParamTable) table = cmd_param_table ();
+  g_autoptr (GPtrArray) decls = sim_param_table_sorted (table);
+  for (guint i = 0; i < decls->len; i++)
+    {
+      const SimParamDecl *d = decls->pdata[i];
+      g_autofree char *range = range_text (d);
+      printf ("%s  (%s; default: %s%s%s)\n    %s\n", d->key, sim_param_type_name (d->type),
+              d->def != NULL ? (*d->def != '\0' ? d->def : "empty") : "required",
+              *range != '\0' ? "; " : "", range, d->help);
+    }
+}
+
+static void
+list_models (void)
+{
+  for (const SimModelType *const *m = cmd_models (); *m != NULL; m++)
+    printf ("%-10s %s\n", (*m)->name, (*m)->summary);
+}
+
+int
+cmd_list_main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("WHAT - list what poolsim knows");
+  g_option_context_set_summary (ctx, "WHAT is one of:\n"
+                                     "  params   every scenario key: type, default, range (base units: ns, B, bps), help\n"
+                                     "  models   the values of the scenario key `model`");
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return cmd_fail (g_steal_pointer (&error), 2);
+  if (argc != 2)
+    {
+      fprintf (stderr, "poolsim list: say what to list: params or models\n");
+      return 2;
+    }
+  if (strcmp (argv[1], "params") == 0)
+    list_params ();
+  else if (strcmp (argv[1], "models") == 0)
+    list_models ();
+  else
+    {
+      fprintf (stderr, "poolsim list: cannot list '%s' (params, models)\n", argv[1]);
+      return 2;
+    }
+  return 0;
+}
