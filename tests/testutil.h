@@ -1,0 +1,35 @@
+/*
+ * tests/testutil.h - helpers shared by the end-to-end tests: run a scenario
+ * in-process or through the built poolsim binary, and dump result rows.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Path of a file in the source tree (POOLSIM_SRCDIR). (transfer full) */
+char    *testutil_srcpath (const char *relative);
+/* Path of the built poolsim binary (POOLSIM_BUILDDIR). (transfer full) */
+char    *testutil_poolsim (void);
+/* A fresh temporary folder; removed with everything in it by testutil_rmtree. (transfer full) */
+char    *testutil_tmpdir (void);
+void     testutil_rmtree (const char *dir);
+
+/* Run every run of `config` of a scenario in this process into `db`, with optional overrides. */
+gboolean testutil_run_in_process (const char *scenario, const char *config, const char *const *sets,
+                                  const char *db, GError **error);
+
+/*
+ * Every row of the result tables that must be identical between two runs of
+ * the same scenario and seed (runparam, scalar, statistic, vectordata, and the
+ * run's identity columns), one line per row, doubles as their 64-bit patterns.
+ */
+char    *testutil_dump_results (const char *db);
+
+/* The values of one scalar in complete runs, ordered by run number, for runs whose variable var = value. */
+GArray  *testutil_scalar_values (const char *db, const char *name, const char *var, const char *value);
+/* Same for the mean of a statistic. */
+GArray  *testutil_statistic_means (const char *db, const char *name, const char *var, const char *value);
+
+G_END_DECLS
