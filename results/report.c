@@ -267,6 +267,9 @@ rep_load_runs (Report *rep, GError **error)
   int rc;
   while (rep_next (st, &rc))
     {
+      /* NOT NULL in the schema; a hand-edited file may still break it: skip, never crash */
+      if (sqlite3_column_type (st, 1) == SQLITE_NULL || sqlite3_column_type (st, 2) == SQLITE_NULL)
+        continue;
       RepRun *r = g_new0 (RepRun, 1);
       r->id = sqlite3_column_int64 (st, 0);
       r->scenario = rep_intern (rep, sqlite3_column_text (st, 1));
@@ -287,7 +290,7 @@ rep_load_runs (Report *rep, GError **error)
     {
       gint64 id = sqlite3_column_int64 (st, 0);
       RepRun *r = g_hash_table_lookup (rep->run_by_id, &id);
-      if (r == NULL)
+      if (r == NULL || sqlite3_column_type (st, 1) == SQLITE_NULL || sqlite3_column_type (st, 2) == SQLITE_NULL)
         continue;
       ResultsPair p = { rep_intern (rep, sqlite3_column_text (st, 1)), rep_intern (rep, sqlite3_column_text (st, 2)) };
       g_array_append_val (r->params, p);
@@ -497,7 +500,7 @@ rep_load_values (Report *rep, const ResultsReportOptions *opt, gboolean statisti
       const RepRun *r = g_hash_table_lookup (rep->run_by_id, &id);
       const char *name = (const char *) sqlite3_column_text (st, 2);
       if (r == NULL || !r->selected || sqlite3_column_type (st, 3) == SQLITE_NULL || name == NULL
-          || !metric_selected (opt, name))
+          || sqlite3_column_type (st, 1) == SQLITE_NULL || !metric_selected (opt, name))
         continue;
       g_string_assign (metric, name);
       if (statistics)

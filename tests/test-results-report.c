@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #define DIGEST "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -402,6 +403,37 @@ test_errors (Fixture *f, gconstpointer data)
   assert_report_error (f->db, &opt, RESULTS_REPORT_ERROR_UNKNOWN_NAME, m3);
 }
 
+/*
+ * NaN results (stored as NULL) are not values: n counts the others. Rows
+ * added by hand are read as far as they make sense: a text value as a number,
+ * a run without variables into its group, a scalar of no run not at all.
+ */
+static void
+test_nan_and_hand_edited (Fixture *f, gconstpointer data)
+{
+  const TestRun runs[] = {
+    { "General", 0, NULL, NULL, NULL, NULL, NULL, NULL, "x", 1.0, "s", -1, { 0 } },
+    { "General", 1, NULL, NULL, NULL, NULL, NULL, NULL, "x", NAN, "s", -1, { 0 } },
+  };
+  write_runs (f->db, runs, G_N_ELEMENTS (runs), FALSE);
+  sqlite3 *db = NULL;
+  g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO scalar (run_id, module, name, value) VALUES (2, 'q', 'z', '2.5');"
+                                     "INSERT INTO run (runid, scenario, scenario_digest, config, run_number, repetition,"
+                                     " seed, version, status, created) VALUES ('r', 's.ini', 'd', 'General', 9, 0, 0,"
+                                     " '0', 'complete', 'now');"
+                                     "INSERT INTO scalar (run_id, module, name, value)"
+                                     " VALUES (last_insert_rowid (), 'q', 'x', 3);"
+                                     "INSERT INTO scalar (run_id, module, name, value) VALUES (77, 'q', 'x', 100);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  ResultsReportOptions opt = { .format = RESULTS_REPORT_CSV };
+  g_autofree char *out = report_ok (f->db, &opt);
+  g_assert_cmpstr (out, ==, "scenario,config,threat,mitigations,module,metric,unit,n,mean,stddev,ci95,min,max\n"
+                            "s.ini,General,,,q,x,s,2,2,1.4142135623730951,12.706204736174694,1,3\n"
+                            "s.ini,General,,,q,z,,1,2.5,,,2.5,2.5\n");
+}
+
 /* Running the built poolsim binary; skipped when the harness does not say where it is. */
 static char *
 poolsim_binary (void)
@@ -512,6 +544,7 @@ main (int argc, char **argv)
   ADD ("by", test_by);
   ADD ("filters", test_filters);
   ADD ("errors", test_errors);
+  ADD ("nan-and-hand-edited", test_nan_and_hand_edited);
   ADD ("cli/missing-file", test_cli_missing_file);
   ADD ("cli/csv-and-usage", test_cli_csv_and_usage);
 #undef ADD
