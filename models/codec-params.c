@@ -401,6 +401,24 @@ codec_count_tlvs (const CodecDecoder *d, gsize off, gsize end, guint16 type)
   return n;
 }
 
+guint
+codec_count_run (const CodecDecoder *d, gsize off, gsize end, guint16 type)
+{
+  guint n = 0;
+  while (end - off >= 4)
+    {
+      guint16 t = codec_get16 (d->buf + off);
+      gsize len = codec_get16 (d->buf + off + 2);
+      if (len < 4 || (t != type && is_known_param (t)))
+        break;
+      n += t == type;
+      if (codec_pad4 (len) >= end - off)
+        break;
+      off += codec_pad4 (len);
+    }
+  return n;
+}
+
 static const guint8 *
 copy_bytes (CodecDecoder *d, gsize off, gsize len)
 {

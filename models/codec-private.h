@@ -167,6 +167,8 @@ int      codec_chain_optional (CodecChain *c, guint16 type, CodecTlv *t);
 gboolean codec_chain_finish (CodecChain *c);
 /* Upper bound on the number of TLVs of `type` (any type if 0) in [off, end): headers only. */
 guint    codec_count_tlvs (const CodecDecoder *d, gsize off, gsize end, guint16 type);
+/* Same, for the run of `type` TLVs (and unknown ones) at off, up to the first other known type. */
+guint    codec_count_run (const CodecDecoder *d, gsize off, gsize end, guint16 type);
 
 /* Parameter readers (codec-params.c): t is a TLV of the right type. */
 gboolean codec_read_handle (CodecDecoder *d, const CodecTlv *t, CodecBytes *out);

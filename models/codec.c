@@ -358,13 +358,14 @@ optional_operation_error (CodecChain *c, const CodecOperationError **out)
 
 /*
  * Pool Element parameters, as many as follow (at least `min`), into one array
- * sized by a pre-count of the rest of the chain. Used for resolution
- * responses, business cards and handle table entries.
+ * sized by a pre-count of the run of them. Used for resolution responses,
+ * business cards and handle table entries (counting only the run keeps a
+ * table of n entries O(n), not O(n^2)).
  */
 static gboolean
 read_pes (CodecChain *c, guint min, guint *n_out, const CodecPoolElement **pes_out)
 {
-  guint cap = codec_count_tlvs (c->d, c->off, c->end, CODEC_PARAM_POOL_ELEMENT);
+  guint cap = codec_count_run (c->d, c->off, c->end, CODEC_PARAM_POOL_ELEMENT);
   CodecPoolElement *pes = cap > 0 ? codec_alloc (c->d, cap * sizeof (CodecPoolElement)) : NULL;
   guint n = 0;
   for (;;)

@@ -204,19 +204,17 @@ test_server_announce (void)
   assert_sctp (&m.u.server_announce.transports[0], 3863, 1, 0);
 }
 
-/* Cookie and cookie echo carry "state-0001" (10 bytes: Length 14, 2 padding bytes). */
+/* Cookie (i = 0) and cookie echo (i = 1) carry "state-0001" (10 bytes: Length 14, 2 padding bytes). */
 static void
-test_cookie (void)
+test_cookie (gconstpointer data)
 {
   const char *labels[] = { "asap.cookie", "asap.cookie_echo" };
   const CodecMsgType types[] = { CODEC_ASAP_COOKIE, CODEC_ASAP_COOKIE_ECHO };
-  for (int i = 0; i < 2; i++)
-    {
-      g_auto (CodecMessage) m = { 0 };
-      decode_vector (labels[i], 1, &m);
-      g_assert_cmpint (m.type, ==, types[i]);
-      g_assert_cmpmem (m.u.cookie.cookie.data, m.u.cookie.cookie.len, "state-0001", 10);
-    }
+  int i = GPOINTER_TO_INT (data);
+  g_auto (CodecMessage) m = { 0 };
+  decode_vector (labels[i], 1, &m);
+  g_assert_cmpint (m.type, ==, types[i]);
+  g_assert_cmpmem (m.u.cookie.cookie.data, m.u.cookie.cookie.len, "state-0001", 10);
 }
 
 static void
@@ -334,24 +332,22 @@ test_list_response (void)
   assert_server_info (&m.u.list_response.servers[1], PR2_ID, 2);
 }
 
-/* The three takeover messages name target 0x33333333. */
+/* The takeover messages (i = 0 init, 1 ack, 2 server) name target 0x33333333. */
 static void
-test_takeover (void)
+test_takeover (gconstpointer data)
 {
   struct { const char *label; CodecMsgType type; guint32 from, to; } cases[] = {
     { "enrp.init_takeover", CODEC_ENRP_INIT_TAKEOVER, PR2_ID, PR1_ID },
     { "enrp.init_takeover_ack", CODEC_ENRP_INIT_TAKEOVER_ACK, PR1_ID, PR2_ID },
     { "enrp.takeover_server", CODEC_ENRP_TAKEOVER_SERVER, PR2_ID, PR1_ID },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_auto (CodecMessage) m = { 0 };
-      decode_vector (cases[i].label, 1, &m);
-      g_assert_cmpint (m.type, ==, cases[i].type);
-      g_assert_cmpuint (m.sender_id, ==, cases[i].from);
-      g_assert_cmpuint (m.receiver_id, ==, cases[i].to);
-      g_assert_cmpuint (m.u.takeover.target_id, ==, 0x33333333u);
-    }
+  int i = GPOINTER_TO_INT (data);
+  g_auto (CodecMessage) m = { 0 };
+  decode_vector (cases[i].label, 1, &m);
+  g_assert_cmpint (m.type, ==, cases[i].type);
+  g_assert_cmpuint (m.sender_id, ==, cases[i].from);
+  g_assert_cmpuint (m.receiver_id, ==, cases[i].to);
+  g_assert_cmpuint (m.u.takeover.target_id, ==, 0x33333333u);
 }
 
 /* ENRP error: Unknown Pool Handle, a cause without info. */
@@ -445,7 +441,8 @@ main (int argc, char **argv)
   g_test_add_func ("/models/codec/vectors/asap/endpoint-keep-alive-ack", test_endpoint_keep_alive_ack);
   g_test_add_func ("/models/codec/vectors/asap/endpoint-unreachable", test_endpoint_unreachable);
   g_test_add_func ("/models/codec/vectors/asap/server-announce", test_server_announce);
-  g_test_add_func ("/models/codec/vectors/asap/cookie-and-echo", test_cookie);
+  g_test_add_data_func ("/models/codec/vectors/asap/cookie", GINT_TO_POINTER (0), test_cookie);
+  g_test_add_data_func ("/models/codec/vectors/asap/cookie-echo", GINT_TO_POINTER (1), test_cookie);
   g_test_add_func ("/models/codec/vectors/asap/business-card", test_business_card);
   g_test_add_func ("/models/codec/vectors/asap/error", test_asap_error);
   g_test_add_func ("/models/codec/vectors/enrp/presence", test_presence);
@@ -454,7 +451,9 @@ main (int argc, char **argv)
   g_test_add_func ("/models/codec/vectors/enrp/handle-update", test_handle_update);
   g_test_add_func ("/models/codec/vectors/enrp/list-request", test_list_request);
   g_test_add_func ("/models/codec/vectors/enrp/list-response", test_list_response);
-  g_test_add_func ("/models/codec/vectors/enrp/takeover", test_takeover);
+  g_test_add_data_func ("/models/codec/vectors/enrp/init-takeover", GINT_TO_POINTER (0), test_takeover);
+  g_test_add_data_func ("/models/codec/vectors/enrp/init-takeover-ack", GINT_TO_POINTER (1), test_takeover);
+  g_test_add_data_func ("/models/codec/vectors/enrp/takeover-server", GINT_TO_POINTER (2), test_takeover);
   g_test_add_func ("/models/codec/vectors/enrp/error", test_enrp_error);
   return g_test_run ();
 }
