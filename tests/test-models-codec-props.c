@@ -452,6 +452,42 @@ test_bit_flips_random (void)
   g_assert_cmpuint (bad, >, 0);
 }
 
+/*
+ * Every committed fuzz corpus input (tests/fuzz/corpus/<target>/: the golden
+ * vectors and what fuzzing added) is an error or re-encodes exactly: the
+ * regression suite for inputs the fuzzers found interesting.
+ */
+static void
+test_fuzz_corpus (void)
+{
+  const char *targets[] = { "fuzz-asap", "fuzz-enrp" };
+  const CodecProtocol protos[] = { CODEC_PROTO_ASAP, CODEC_PROTO_ENRP };
+  guint files = 0, decoded = 0;
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", targets[i], NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GDir) d = g_dir_open (dir, 0, &error);
+      g_assert_no_error (error);
+      const char *name;
+      while ((name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *path = g_build_filename (dir, name, NULL);
+          g_autofree char *data = NULL;
+          gsize len = 0;
+          g_file_get_contents (path, &data, &len, &error);
+          g_assert_no_error (error);
+          CodecError err;
+          decoded += decode_reencodes_exactly (protos[i], (const guint8 *) data, len, &err);
+          files++;
+        }
+    }
+  /* At least the 28 golden vectors, which all decode. */
+  g_assert_cmpuint (files, >=, 28);
+  g_assert_cmpuint (decoded, >=, 28);
+  g_test_message ("fuzz corpus: %u files, %u decode", files, decoded);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -460,5 +496,6 @@ main (int argc, char **argv)
   g_test_add_func ("/models/codec/props/truncation", test_truncation);
   g_test_add_func ("/models/codec/props/bit-flips-golden", test_bit_flips_golden);
   g_test_add_func ("/models/codec/props/bit-flips-random", test_bit_flips_random);
+  g_test_add_func ("/models/codec/props/fuzz-corpus", test_fuzz_corpus);
   return g_test_run ();
 }
