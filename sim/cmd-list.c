@@ -13,6 +13,24 @@
 #include <stdio.h>
 #include <string.h>
 
+static SimUnitKind
+unit_of_type (SimParamType type)
+{
+  switch (type)
+    {
+    case SIM_PARAM_TIME:
+    case SIM_PARAM_DIST_TIME:
+      return SIM_UNIT_TIME;
+    case SIM_PARAM_SIZE:
+    case SIM_PARAM_DIST_SIZE:
+      return SIM_UNIT_SIZE;
+    case SIM_PARAM_RATE:
+      return SIM_UNIT_RATE;
+    default:
+      return SIM_UNIT_NONE;
+    }
+}
+
 static char *
 range_text (const SimParamDecl *d)
 {
@@ -20,19 +38,18 @@ range_text (const SimParamDecl *d)
     return g_strdup_printf ("one of: %s", d->choices);
   if (d->type == SIM_PARAM_STRING || d->type == SIM_PARAM_BOOL)
     return g_strdup ("");
-  const char *sym = sim_units_base_symbol (d->type == SIM_PARAM_TIME || d->type == SIM_PARAM_DIST_TIME
-                                             ? SIM_UNIT_TIME
-                                             : d->type == SIM_PARAM_SIZE || d->type == SIM_PARAM_DIST_SIZE
-                                                 ? SIM_UNIT_SIZE
-                                                 : d->type == SIM_PARAM_RATE ? SIM_UNIT_RATE : SIM_UNIT_NONE);
+  SimUnitKind u = unit_of_type (d->type);
   const char *of = d->type >= SIM_PARAM_DIST_TIME ? "mean " : "";
-  gboolean lo = d->min > -G_MAXDOUBLE, hi = d->max < G_MAXDOUBLE;
+  /* Times up to the largest SimTime are unbounded in practice. */
+  gboolean lo = d->min > -G_MAXDOUBLE, hi = d->max < (u == SIM_UNIT_TIME ? 9e18 : G_MAXDOUBLE);
+  g_autofree char *min = sim_units_format (d->min, u);
+  g_autofree char *max = sim_units_format (d->max, u);
   if (lo && hi)
-    return g_strdup_printf ("%s[%g%s, %g%s]", of, d->min, sym, d->max, sym);
+    return g_strdup_printf ("%s[%s, %s]", of, min, max);
   if (lo)
-    return g_strdup_printf ("%s>= %g%s", of, d->min, sym);
+    return g_strdup_printf ("%s>= %s", of, min);
   if (hi)
-    return g_strdup_printf ("%s<= %g%s", of, d->max, sym);
+    return g_strdup_printf ("%s<= %s", of, max);
   return g_strdup ("");
 }
 

@@ -172,17 +172,16 @@ check_range (const SimParamDecl *decl, double v, const char *what, GError **erro
   if (v >= decl->min && v <= decl->max)
     return TRUE;
   SimUnitKind u = unit_of (decl->type);
-  const char *sym = sim_units_base_symbol (u);
+  g_autofree char *vs = sim_units_format (v, u);
+  g_autofree char *lo = sim_units_format (decl->min, u);
+  g_autofree char *hi = sim_units_format (decl->max, u);
   if (decl->min > -G_MAXDOUBLE && decl->max < G_MAXDOUBLE)
-    g_set_error (error, SIM_UNITS_ERROR, SIM_UNITS_ERROR_RANGE,
-                 "%s %.10g%s is out of range [%.10g%s, %.10g%s]", what, v, sym, decl->min, sym,
-                 decl->max, sym);
+    g_set_error (error, SIM_UNITS_ERROR, SIM_UNITS_ERROR_RANGE, "%s %s is out of range [%s, %s]", what, vs,
+                 lo, hi);
   else if (decl->min > -G_MAXDOUBLE)
-    g_set_error (error, SIM_UNITS_ERROR, SIM_UNITS_ERROR_RANGE, "%s %.10g%s is below the minimum %.10g%s",
-                 what, v, sym, decl->min, sym);
+    g_set_error (error, SIM_UNITS_ERROR, SIM_UNITS_ERROR_RANGE, "%s %s is below the minimum %s", what, vs, lo);
   else
-    g_set_error (error, SIM_UNITS_ERROR, SIM_UNITS_ERROR_RANGE, "%s %.10g%s is above the maximum %.10g%s",
-                 what, v, sym, decl->max, sym);
+    g_set_error (error, SIM_UNITS_ERROR, SIM_UNITS_ERROR_RANGE, "%s %s is above the maximum %s", what, vs, hi);
   return FALSE;
 }
 

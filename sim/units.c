@@ -154,3 +154,31 @@ sim_units_parse_time (const char *text, SimTime *value, GError **error)
   *value = (SimTime) llround (ns);
   return TRUE;
 }
+
+/* Format a base-unit value with the largest unit that keeps it readable. */
+char *
+sim_units_format (double v, SimUnitKind unit)
+{
+  static const struct { SimUnitKind u; const char *sym; double f; } steps[] = {
+    { SIM_UNIT_TIME, "h", 3600e9 }, { SIM_UNIT_TIME, "min", 60e9 }, { SIM_UNIT_TIME, "s", 1e9 },
+    { SIM_UNIT_TIME, "ms", 1e6 }, { SIM_UNIT_TIME, "us", 1e3 }, { SIM_UNIT_TIME, "ns", 1 },
+    { SIM_UNIT_SIZE, "MiB", 1048576.0 }, { SIM_UNIT_SIZE, "KiB", 1024.0 }, { SIM_UNIT_SIZE, "B", 1 },
+    { SIM_UNIT_RATE, "Gbps", 1e9 }, { SIM_UNIT_RATE, "Mbps", 1e6 }, { SIM_UNIT_RATE, "kbps", 1e3 },
+    { SIM_UNIT_RATE, "bps", 1 },
+  };
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
+  if (unit == SIM_UNIT_NONE || v == 0)
+    return g_strdup (g_ascii_formatd (num, sizeof num, "%.15g", v));
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    if (steps[i].u == unit && (fabs (v) >= steps[i].f || steps[i].f == 1))
+      {
+        double x = v / steps[i].f;
+        /* Prefer an exact integer in a smaller unit to a rounded fraction in a larger one. */
+        if (x != floor (x) && i + 1 < G_N_ELEMENTS (steps) && steps[i + 1].u == unit
+            && v / steps[i + 1].f == floor (v / steps[i + 1].f))
+          continue;
+        g_ascii_formatd (num, sizeof num, "%.15g", x);
+        return g_strconcat (num, steps[i].sym, NULL);
+      }
+  g_assert_not_reached ();
+}

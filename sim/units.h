@@ -37,6 +37,8 @@ gboolean sim_units_parse (const char *text, SimUnitKind kind, double *value, GEr
 gboolean sim_units_parse_time (const char *text, SimTime *value, GError **error);
 /* The unit names accepted for a kind, for messages ("ns, us, ms, s, min, h"). */
 const char *sim_units_names (SimUnitKind kind);
+/* Format a base-unit value in the largest unit that keeps it exact or readable ("1500ms", "2KiB"). (transfer full) */
+char *sim_units_format (double value, SimUnitKind kind);
 /* The base unit's symbol for reports: "ns", "B", "bps", "" (none). */
 const char *sim_units_base_symbol (SimUnitKind kind);
 
