@@ -200,4 +200,7 @@ gboolean   net_cpu_has_room (const NetHost *host);
 gboolean   net_cpu_submit (NetHost *host, NetKind kind, gboolean check, NetCpuFn fn, gpointer data,
                            GDestroyNotify destroy);
 
+/* net-capture.c: close a capture without reporting errors (net_free). */
+void       net_capture_free (Net *net);
+
 G_END_DECLS

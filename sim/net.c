@@ -319,6 +319,7 @@ net_free (Net *net)
 {
   if (net == NULL)
     return;
+  net_capture_free (net);
   /* Hosts first: their transports hold references into the rest. */
   for (guint i = 0; i < net->hosts->len; i++)
     {
