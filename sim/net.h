@@ -121,6 +121,7 @@ void net_config_clear (NetConfig *cfg);
 
 /* A network on kernel with the run's seed. Copies cfg; creates cfg->lans LANs and their links. */
 Net       *net_new (SimKernel *kernel, guint64 seed, const NetConfig *cfg);
+/* Free the net before its kernel, and do not run the kernel after: pending events point into the net. */
 void       net_free (Net *net);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Net, net_free)
 SimKernel *net_kernel (const Net *net);
