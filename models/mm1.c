@@ -112,6 +112,12 @@ static gpointer
 mm1_create (const SimModelContext *ctx, GError **error)
 {
   const SimParams *p = ctx->params;
+  if (ctx->pcap_path != NULL)
+    {
+      g_set_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_UNSUPPORTED,
+                   "model mm1 has no network: there are no packets to write to %s", ctx->pcap_path);
+      return NULL;
+    }
   Mm1 *m = g_new0 (Mm1, 1);
   m->kernel = ctx->kernel;
   m->recorder = ctx->recorder;

@@ -13,6 +13,7 @@
 #include "sim/cmd-common.h"
 
 #include "models/mm1.h"
+#include "sim/net.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,8 @@ cmd_param_table (void)
   const SimParamDecl *core = sim_scenario_core_params (&n);
   sim_param_table_add (t, core, n);
   sim_param_table_add (t, model_param, G_N_ELEMENTS (model_param));
+  const SimParamDecl *net = net_params (&n);
+  sim_param_table_add (t, net, n);
   for (guint i = 0; models[i] != NULL; i++)
     sim_param_table_add (t, models[i]->params, models[i]->n_params);
   return t;
@@ -134,6 +137,8 @@ cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const
     .recorder = results_run_recorder (run),
     .warmup = sim_params_time (p, "warmup-period"),
     .end = limit > 0 ? limit : SIM_TIME_MAX,
+    .pcap_path = options->pcap_path,
+    .pcap_lan = options->pcap_lan,
   };
   g_autoptr (GError) local = NULL;
   gpointer model = type->create (&ctx, &local);

@@ -24,6 +24,8 @@ typedef struct {
   gboolean progress;  /* show progress on stderr (a terminal) */
   guint    index;     /* this run's place in the batch, for the progress line (1-based) */
   guint    total;     /* runs in the batch */
+  const char *pcap_path; /* nullable: export the run's packets (models with a network) */
+  const char *pcap_lan;  /* nullable: only the packets crossing this LAN */
 } CmdRunOptions;
 
 /*

@@ -109,6 +109,8 @@ cmd_run_main (int argc, char **argv)
   g_autofree char *run_text = NULL;
   g_autofree char *db = NULL;
   g_autofree char *q = NULL;
+  g_autofree char *pcap = NULL;
+  g_autofree char *pcap_lan = NULL;
   g_auto (GStrv) sets = NULL;
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_STRING, &config, "Config to run (default: General)", "NAME" },
@@ -116,6 +118,9 @@ cmd_run_main (int argc, char **argv)
     { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Override a scenario key in every config (repeatable)",
       "KEY=VALUE" },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Results database (default: results.db)", "FILE" },
+    { "pcap", 0, 0, G_OPTION_ARG_FILENAME, &pcap, "Write the packets of the run as a pcap file (one run only; "
+      "models with a network)", "FILE" },
+    { "pcap-lan", 0, 0, G_OPTION_ARG_STRING, &pcap_lan, "With --pcap: only the packets crossing this LAN", "NAME" },
     { "query", 'q', 0, G_OPTION_ARG_STRING, &q, "Print instead of running: runs (each run's variables and "
       "seed), numruns, configs", "WHAT" },
     { NULL },
@@ -145,6 +150,11 @@ cmd_run_main (int argc, char **argv)
   if (q != NULL && strcmp (q, "runs") != 0 && strcmp (q, "numruns") != 0 && strcmp (q, "configs") != 0)
     {
       fprintf (stderr, "poolsim run: -q takes runs, numruns or configs, not '%s'\n", q);
+      return 2;
+    }
+  if (pcap_lan != NULL && pcap == NULL)
+    {
+      fprintf (stderr, "poolsim run: --pcap-lan goes with --pcap\n");
       return 2;
     }
   const char *cfg = config != NULL ? config : "General";
@@ -180,11 +190,17 @@ cmd_run_main (int argc, char **argv)
         return cmd_fail (g_steal_pointer (&error), 2);
       g_ptr_array_add (specs, spec);
     }
+  if (pcap != NULL && specs->len != 1)
+    {
+      fprintf (stderr, "poolsim run: --pcap writes one run's packets; choose one run with -r (the config has %u)\n",
+               specs->len);
+      return 2;
+    }
   const char *db_path = db != NULL ? db : "results.db";
   g_autoptr (ResultsStore) store = results_store_open (db_path, &error);
   if (store == NULL)
     return cmd_fail (g_steal_pointer (&error), 1);
-  CmdRunOptions options = { isatty (STDERR_FILENO), 0, specs->len };
+  CmdRunOptions options = { isatty (STDERR_FILENO), 0, specs->len, pcap, pcap_lan };
   guint done = 0, skipped = 0, failed = 0;
   gint64 t0 = g_get_monotonic_time ();
   for (guint i = 0; i < specs->len; i++)

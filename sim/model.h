@@ -13,6 +13,14 @@
 
 G_BEGIN_DECLS
 
+/* Errors of create(): the run is recorded as failed with the message. */
+#define SIM_MODEL_ERROR (sim_model_error_quark ())
+GQuark sim_model_error_quark (void);
+typedef enum {
+  SIM_MODEL_ERROR_INVALID,      /* parameters that are each valid but do not fit together */
+  SIM_MODEL_ERROR_UNSUPPORTED,  /* a request the model cannot honour (e.g. a capture without a network) */
+} SimModelError;
+
 typedef struct {
   SimKernel       *kernel;
   const SimParams *params;   /* every declared key of this run */
@@ -20,6 +28,8 @@ typedef struct {
   SimRecorder     *recorder; /* for vectors during the run; scalars go in finish */
   SimTime          warmup;   /* statistics start here */
   SimTime          end;      /* the run ends here (SIM_TIME_MAX: when no events are left) */
+  const char      *pcap_path; /* nullable: write the packets of the run here (net_capture_open) */
+  const char      *pcap_lan;  /* nullable: only those crossing this LAN */
 } SimModelContext;
 
 typedef struct {
@@ -27,7 +37,11 @@ typedef struct {
   const char         *summary;  /* one line for `poolsim list models` */
   const SimParamDecl *params;   /* the model's keys */
   gsize               n_params;
-  /* Build the model on ctx->kernel; GError for parameter combinations the table cannot check. */
+  /*
+   * Build the model on ctx->kernel; GError for parameter combinations the
+   * table cannot check, and for a capture request (pcap_path) a model
+   * without a network cannot honour.
+   */
   gpointer (*create) (const SimModelContext *ctx, GError **error);
   /* Record the run's scalars and statistics (the kernel has stopped at ctx->end). */
   void     (*finish) (gpointer model, const SimModelContext *ctx);

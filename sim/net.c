@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include "sim/net-private.h"
+#include "sim/pcap.h"
 
 #include <string.h>
 
@@ -774,33 +775,6 @@ net_packet_wire_size (const NetPacket *pkt)
   return 20 + 12 + chunk_fixed_size (pkt->chunk) + ((len + 3) & ~(gsize) 3);
 }
 
-static guint32 crc32c_table[256];
-
-static gsize
-crc32c_table_init (void)
-{
-  for (guint32 i = 0; i < 256; i++)
-    {
-      guint32 c = i;
-      for (int k = 0; k < 8; k++)
-        c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-      crc32c_table[i] = c;
-    }
-  return 1;
-}
-
-guint32
-net_crc32c (const guint8 *data, gsize len)
-{
-  static gsize once = 0;
-  if (g_once_init_enter (&once))
-    g_once_init_leave (&once, crc32c_table_init ());
-  guint32 c = 0xffffffffu;
-  for (gsize i = 0; i < len; i++)
-    c = crc32c_table[(c ^ data[i]) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
-}
-
 static void
 put16 (guint8 *p, guint v)
 {
@@ -905,7 +879,7 @@ net_packet_render (const NetPacket *pkt)
     }
   if (plen > 0)
     memcpy (c + fixed, pl, plen);
-  guint32 crc = net_crc32c (t, size - 20);
+  guint32 crc = sim_pcap_crc32c (t, size - 20);
   t[8] = (guint8) crc;
   t[9] = (guint8) (crc >> 8);
   t[10] = (guint8) (crc >> 16);

@@ -258,8 +258,6 @@ void       net_packet_set_payload (NetPacket *pkt, GBytes *payload);
 gsize      net_packet_wire_size (const NetPacket *pkt);
 /* The packet as it is on the wire, with IPv4 header checksum and SCTP CRC32c / UDP checksum. */
 GBytes    *net_packet_render (const NetPacket *pkt);
-/* CRC32c (RFC 4960 App. B): crc32c ("123456789") = 0xE3069283. */
-guint32    net_crc32c (const guint8 *data, gsize len);
 
 /*
  * An adversary host puts a packet of its own making on the network, as if its

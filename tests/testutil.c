@@ -70,7 +70,7 @@ testutil_run_in_process (const char *scenario, const char *config, const char *c
   g_autoptr (ResultsStore) store = results_store_open (db, error);
   if (store == NULL)
     return FALSE;
-  CmdRunOptions options = { FALSE, 0, n };
+  CmdRunOptions options = { FALSE, 0, n, NULL, NULL };
   for (guint r = 0; r < n; r++)
     {
       g_autoptr (SimRunSpec) spec = sim_scenario_run (sc, config, r, error);
