@@ -24,6 +24,7 @@
  */
 #include "config.h"
 
+#include "sim/bytes.h"
 #include "sim/net-private.h"
 
 #include <string.h>
@@ -155,54 +156,13 @@ nonzero32 (SimRng *rng)
 
 /* ---- bytes ------------------------------------------------------------ */
 
-static void
-put16 (guint8 *p, guint v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static void
-put32 (guint8 *p, guint32 v)
-{
-  p[0] = (guint8) (v >> 24);
-  p[1] = (guint8) (v >> 16);
-  p[2] = (guint8) (v >> 8);
-  p[3] = (guint8) v;
-}
-
-static void
-put64 (guint8 *p, guint64 v)
-{
-  put32 (p, (guint32) (v >> 32));
-  put32 (p + 4, (guint32) v);
-}
-
-static guint
-get16 (const guint8 *p)
-{
-  return (guint) p[0] << 8 | p[1];
-}
-
-static guint32
-get32 (const guint8 *p)
-{
-  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
-}
-
-static guint64
-get64 (const guint8 *p)
-{
-  return (guint64) get32 (p) << 32 | get32 (p + 4);
-}
-
 /* Append a parameter (type, value) padded to 4 bytes. */
 static void
 param_append (GByteArray *b, guint type, const guint8 *value, gsize len)
 {
   guint8 hdr[4];
-  put16 (hdr, type);
-  put16 (hdr + 2, (guint) (4 + len));
+  sim_put16 (hdr, type);
+  sim_put16 (hdr + 2, (guint) (4 + len));
   g_byte_array_append (b, hdr, 4);
   if (len > 0)
     g_byte_array_append (b, value, (guint) len);
@@ -217,7 +177,7 @@ addr_params (GByteArray *b, const NetHost *h)
   for (guint i = 0; i < h->ifaces->len; i++)
     {
       guint8 v[4];
-      put32 (v, ((NetIface *) h->ifaces->pdata[i])->addr);
+      sim_put32 (v, ((NetIface *) h->ifaces->pdata[i])->addr);
       param_append (b, PARAM_IPV4, v, 4);
     }
 }
@@ -237,7 +197,7 @@ params_parse (GBytes *payload, GArray *addrs, GBytes **cookie)
     *cookie = NULL;
   while (off + 4 <= len)
     {
-      guint type = get16 (p + off), plen = get16 (p + off + 2);
+      guint type = sim_get16 (p + off), plen = sim_get16 (p + off + 2);
       if (plen < 4 || off + plen > len)
         {
           if (cookie != NULL)
@@ -246,7 +206,7 @@ params_parse (GBytes *payload, GArray *addrs, GBytes **cookie)
         }
       if (type == PARAM_IPV4 && plen == 8 && addrs != NULL)
         {
-          NetAddr a = get32 (p + off + 4);
+          NetAddr a = sim_get32 (p + off + 4);
           g_array_append_val (addrs, a);
         }
       else if (type == PARAM_COOKIE && cookie != NULL && *cookie == NULL)
@@ -332,8 +292,8 @@ send_sack (NetAssoc *a)
             last = g_array_index (a->above, guint32, ++i);
           i++;
           guint8 blk[4];
-          put16 (blk, first - a->cum + 1);
-          put16 (blk + 2, last - a->cum + 1);
+          sim_put16 (blk, first - a->cum + 1);
+          sim_put16 (blk + 2, last - a->cum + 1);
           g_byte_array_append (b, blk, 4);
         }
       pkt->payload = g_byte_array_free_to_bytes (b);
@@ -368,7 +328,7 @@ send_heartbeat (NetAssoc *a)
 {
   NetPacket *pkt = assoc_packet (a, NET_CHUNK_HEARTBEAT);
   guint8 v[8];
-  put64 (v, (guint64) sim_kernel_now (kern (a)));
+  sim_put64 (v, (guint64) sim_kernel_now (kern (a)));
   GByteArray *b = g_byte_array_new ();
   param_append (b, PARAM_HB_INFO, v, 8);
   pkt->payload = g_byte_array_free_to_bytes (b);
@@ -762,19 +722,19 @@ cookie_make (const NetHost *h, const Cookie *c)
 {
   gsize len = COOKIE_FIXED + 4 * c->addrs->len;
   guint8 *b = g_malloc0 (len + COOKIE_MAC);
-  put32 (b, c->my_tag);
-  put32 (b + 4, c->peer_tag);
-  put32 (b + 8, c->my_itsn);
-  put32 (b + 12, c->peer_itsn);
-  put16 (b + 16, c->n_out);
-  put16 (b + 18, c->n_in);
-  put16 (b + 20, c->lport);
-  put16 (b + 22, c->pport);
-  put32 (b + 24, c->paddr);
-  put64 (b + 28, (guint64) c->created);
-  put16 (b + 36, c->addrs->len);
+  sim_put32 (b, c->my_tag);
+  sim_put32 (b + 4, c->peer_tag);
+  sim_put32 (b + 8, c->my_itsn);
+  sim_put32 (b + 12, c->peer_itsn);
+  sim_put16 (b + 16, c->n_out);
+  sim_put16 (b + 18, c->n_in);
+  sim_put16 (b + 20, c->lport);
+  sim_put16 (b + 22, c->pport);
+  sim_put32 (b + 24, c->paddr);
+  sim_put64 (b + 28, (guint64) c->created);
+  sim_put16 (b + 36, c->addrs->len);
   for (guint i = 0; i < c->addrs->len; i++)
-    put32 (b + COOKIE_FIXED + 4 * i, g_array_index (c->addrs, NetAddr, i));
+    sim_put32 (b + COOKIE_FIXED + 4 * i, g_array_index (c->addrs, NetAddr, i));
   cookie_mac (h, b, len, b + len);
   return g_bytes_new_take (b, len + COOKIE_MAC);
 }
@@ -789,7 +749,7 @@ cookie_check (const NetHost *h, GBytes *bytes, SimTime now, Cookie *c)
   const guint8 *b = bytes != NULL ? g_bytes_get_data (bytes, &len) : NULL;
   if (len < COOKIE_FIXED + COOKIE_MAC)
     return COOKIE_BAD;
-  guint n = get16 (b + 36);
+  guint n = sim_get16 (b + 36);
   if (len != COOKIE_FIXED + 4 * (gsize) n + COOKIE_MAC)
     return COOKIE_BAD;
   guint8 mac[COOKIE_MAC];
@@ -799,22 +759,22 @@ cookie_check (const NetHost *h, GBytes *bytes, SimTime now, Cookie *c)
     diff |= mac[i] ^ b[len - COOKIE_MAC + i];
   if (diff != 0)
     return COOKIE_BAD;
-  c->my_tag = get32 (b);
-  c->peer_tag = get32 (b + 4);
-  c->my_itsn = get32 (b + 8);
-  c->peer_itsn = get32 (b + 12);
-  c->n_out = (guint16) get16 (b + 16);
-  c->n_in = (guint16) get16 (b + 18);
-  c->lport = (guint16) get16 (b + 20);
-  c->pport = (guint16) get16 (b + 22);
-  c->paddr = get32 (b + 24);
-  c->created = (SimTime) get64 (b + 28);
+  c->my_tag = sim_get32 (b);
+  c->peer_tag = sim_get32 (b + 4);
+  c->my_itsn = sim_get32 (b + 8);
+  c->peer_itsn = sim_get32 (b + 12);
+  c->n_out = (guint16) sim_get16 (b + 16);
+  c->n_in = (guint16) sim_get16 (b + 18);
+  c->lport = (guint16) sim_get16 (b + 20);
+  c->pport = (guint16) sim_get16 (b + 22);
+  c->paddr = sim_get32 (b + 24);
+  c->created = (SimTime) sim_get64 (b + 28);
   if (now - c->created > h->net->cfg.sctp.cookie_life)
     return COOKIE_STALE;
   c->addrs = g_array_sized_new (FALSE, FALSE, sizeof (NetAddr), n);
   for (guint i = 0; i < n; i++)
     {
-      NetAddr a = get32 (b + COOKIE_FIXED + 4 * i);
+      NetAddr a = sim_get32 (b + COOKIE_FIXED + 4 * i);
       g_array_append_val (c->addrs, a);
     }
   return COOKIE_OK;
@@ -1204,7 +1164,7 @@ handle_sack (NetAssoc *a, const NetPacket *pkt)
   GList *l = a->out.head;
   for (gsize i = 0; i + 4 <= len && l != NULL; i += 4)
     {
-      guint start = get16 (b + i), end = get16 (b + i + 2);
+      guint start = sim_get16 (b + i), end = sim_get16 (b + i + 2);
       if (start == 0 || end < start)
         continue;
       guint32 first = ack - 1 + start, last = ack - 1 + end;
@@ -1238,9 +1198,9 @@ handle_heartbeat_ack (NetAssoc *a, const NetPacket *pkt)
 {
   gsize len = 0;
   const guint8 *b = pkt->payload != NULL ? g_bytes_get_data (pkt->payload, &len) : NULL;
-  if (len < 12 || get16 (b) != PARAM_HB_INFO || get16 (b + 2) != 12)
+  if (len < 12 || sim_get16 (b) != PARAM_HB_INFO || sim_get16 (b + 2) != 12)
     return;
-  SimTime sent = (SimTime) get64 (b + 4), now = sim_kernel_now (kern (a));
+  SimTime sent = (SimTime) sim_get64 (b + 4), now = sim_kernel_now (kern (a));
   if (sent < 0 || sent > now)
     return;
   rtt_measured (a, now - sent);

@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include "sim/net-private.h"
+#include "sim/bytes.h"
 #include "sim/pcap.h"
 
 #include <string.h>
@@ -775,41 +776,6 @@ net_packet_wire_size (const NetPacket *pkt)
   return 20 + 12 + chunk_fixed_size (pkt->chunk) + ((len + 3) & ~(gsize) 3);
 }
 
-static void
-put16 (guint8 *p, guint v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static void
-put32 (guint8 *p, guint32 v)
-{
-  p[0] = (guint8) (v >> 24);
-  p[1] = (guint8) (v >> 16);
-  p[2] = (guint8) (v >> 8);
-  p[3] = (guint8) v;
-}
-
-/* RFC 1071 one's complement sum, continued from sum. */
-static guint32
-csum_add (guint32 sum, const guint8 *p, gsize len)
-{
-  for (gsize i = 0; i + 1 < len; i += 2)
-    sum += (guint32) (p[i] << 8 | p[i + 1]);
-  if (len & 1)
-    sum += (guint32) p[len - 1] << 8;
-  return sum;
-}
-
-static guint16
-csum_fold (guint32 sum)
-{
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (guint16) ~sum;
-}
-
 GBytes *
 net_packet_render (const NetPacket *pkt)
 {
@@ -818,20 +784,20 @@ net_packet_render (const NetPacket *pkt)
   guint8 *b = g_malloc0 (size);
   const guint8 *pl = pkt->payload != NULL ? g_bytes_get_data (pkt->payload, NULL) : NULL;
   b[0] = 0x45;
-  put16 (b + 2, (guint) size);
-  put16 (b + 4, (guint) (pkt->id & 0xffff));
+  sim_put16 (b + 2, (guint) size);
+  sim_put16 (b + 4, (guint) (pkt->id & 0xffff));
   b[6] = 0x40;
   b[8] = 64;
   b[9] = (guint8) pkt->proto;
-  put32 (b + 12, pkt->src);
-  put32 (b + 16, pkt->dst);
-  put16 (b + 10, csum_fold (csum_add (0, b, 20)));
+  sim_put32 (b + 12, pkt->src);
+  sim_put32 (b + 16, pkt->dst);
+  sim_put16 (b + 10, sim_inet_fold (sim_inet_sum (0, b, 20)));
   guint8 *t = b + 20;
-  put16 (t, pkt->sport);
-  put16 (t + 2, pkt->dport);
+  sim_put16 (t, pkt->sport);
+  sim_put16 (t + 2, pkt->dport);
   if (pkt->proto == NET_PROTO_UDP)
     {
-      put16 (t + 4, (guint) (8 + plen));
+      sim_put16 (t + 4, (guint) (8 + plen));
       if (plen > 0)
         memcpy (t + 8, pl, plen);
       /* Pseudo-header: source, destination, zero, protocol, UDP length. */
@@ -839,40 +805,40 @@ net_packet_render (const NetPacket *pkt)
       memcpy (ph, b + 12, 8);
       ph[8] = 0;
       ph[9] = 17;
-      put16 (ph + 10, (guint) (8 + plen));
-      guint16 c = csum_fold (csum_add (csum_add (0, ph, 12), t, 8 + plen));
-      put16 (t + 6, c == 0 ? 0xffff : c);
+      sim_put16 (ph + 10, (guint) (8 + plen));
+      guint16 c = sim_inet_fold (sim_inet_sum (sim_inet_sum (0, ph, 12), t, 8 + plen));
+      sim_put16 (t + 6, c == 0 ? 0xffff : c);
       return g_bytes_new_take (b, size);
     }
-  put32 (t + 4, pkt->vtag);
+  sim_put32 (t + 4, pkt->vtag);
   guint8 *c = t + 12;
   gsize fixed = chunk_fixed_size (pkt->chunk);
   c[0] = pkt->chunk;
   c[1] = pkt->flags;
-  put16 (c + 2, (guint) (fixed + plen));
+  sim_put16 (c + 2, (guint) (fixed + plen));
   switch (pkt->chunk)
     {
     case NET_CHUNK_DATA:
-      put32 (c + 4, pkt->tsn);
-      put16 (c + 8, pkt->stream);
-      put16 (c + 10, pkt->ssn);
-      put32 (c + 12, pkt->ppid);
+      sim_put32 (c + 4, pkt->tsn);
+      sim_put16 (c + 8, pkt->stream);
+      sim_put16 (c + 10, pkt->ssn);
+      sim_put32 (c + 12, pkt->ppid);
       break;
     case NET_CHUNK_INIT:
     case NET_CHUNK_INIT_ACK:
-      put32 (c + 4, pkt->init_tag);
-      put32 (c + 8, 65536);
-      put16 (c + 12, pkt->n_out);
-      put16 (c + 14, pkt->n_in);
-      put32 (c + 16, pkt->tsn);
+      sim_put32 (c + 4, pkt->init_tag);
+      sim_put32 (c + 8, 65536);
+      sim_put16 (c + 12, pkt->n_out);
+      sim_put16 (c + 14, pkt->n_in);
+      sim_put32 (c + 16, pkt->tsn);
       break;
     case NET_CHUNK_SACK:
-      put32 (c + 4, pkt->tsn);
-      put32 (c + 8, 65536);
-      put16 (c + 12, (guint) (plen / 4));
+      sim_put32 (c + 4, pkt->tsn);
+      sim_put32 (c + 8, 65536);
+      sim_put16 (c + 12, (guint) (plen / 4));
       break;
     case NET_CHUNK_SHUTDOWN:
-      put32 (c + 4, pkt->tsn);
+      sim_put32 (c + 4, pkt->tsn);
       break;
     default:
       break;

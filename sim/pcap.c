@@ -20,6 +20,8 @@
 
 #include "sim/pcap.h"
 
+#include "sim/bytes.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,41 +82,6 @@ sim_pcap_crc32c (const guint8 *data, gsize len)
   return crc ^ 0xFFFFFFFFu;
 }
 
-/* RFC 1071 sum (not yet complemented) of data, added to sum. */
-static guint32
-inet_sum (guint32 sum, const guint8 *data, gsize len)
-{
-  for (gsize i = 0; i + 1 < len; i += 2)
-    sum += (guint32) (data[i] << 8 | data[i + 1]);
-  if (len & 1)
-    sum += (guint32) data[len - 1] << 8;
-  return sum;
-}
-
-static guint16
-inet_fold (guint32 sum)
-{
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (guint16) ~sum;
-}
-
-static void
-put16 (guint8 *p, guint16 v)
-{
-  p[0] = (guint8) (v >> 8);
-  p[1] = (guint8) v;
-}
-
-static void
-put32 (guint8 *p, guint32 v)
-{
-  p[0] = (guint8) (v >> 24);
-  p[1] = (guint8) (v >> 16);
-  p[2] = (guint8) (v >> 8);
-  p[3] = (guint8) v;
-}
-
 static void
 put32le (guint8 *p, guint32 v)
 {
@@ -158,10 +125,10 @@ dir_get (SimPcap *pcap, guint32 src, guint16 sport, guint32 dst, guint16 dport)
   d = g_new0 (Dir, 1);
   d->key = key;
   guint8 tuple[12];
-  put32 (tuple, src);
-  put16 (tuple + 4, sport);
-  put32 (tuple + 6, dst);
-  put16 (tuple + 10, dport);
+  sim_put32 (tuple, src);
+  sim_put16 (tuple + 4, sport);
+  sim_put32 (tuple + 6, dst);
+  sim_put16 (tuple + 10, dport);
   d->vtag = sim_pcap_crc32c (tuple, sizeof tuple);
   if (d->vtag == 0)
     d->vtag = 1;
@@ -255,14 +222,14 @@ static void
 ipv4_header (SimPcap *pcap, guint8 *ip, gsize ip_len, guint8 proto, guint32 src, guint32 dst)
 {
   ip[0] = 0x45;
-  put16 (ip + 2, (guint16) ip_len);
-  put16 (ip + 4, ++pcap->ip_id);
-  put16 (ip + 6, 0x4000);   /* DF */
+  sim_put16 (ip + 2, (guint16) ip_len);
+  sim_put16 (ip + 4, ++pcap->ip_id);
+  sim_put16 (ip + 6, 0x4000);   /* DF */
   ip[8] = 64;               /* TTL */
   ip[9] = proto;
-  put32 (ip + 12, src);
-  put32 (ip + 16, dst);
-  put16 (ip + 10, inet_fold (inet_sum (0, ip, 20)));
+  sim_put32 (ip + 12, src);
+  sim_put32 (ip + 16, dst);
+  sim_put16 (ip + 10, sim_inet_fold (sim_inet_sum (0, ip, 20)));
 }
 
 static gboolean
@@ -313,17 +280,17 @@ sim_pcap_write_sctp (SimPcap      *pcap,
   guint8 *ip = record_begin (pcap, ip_len);
   guint8 *s = ip + 20;
   /* SCTP common header (RFC 4960 §3.1): ports, verification tag, checksum. */
-  put16 (s, sport);
-  put16 (s + 2, dport);
-  put32 (s + 4, d->vtag);
+  sim_put16 (s, sport);
+  sim_put16 (s + 2, dport);
+  sim_put32 (s + 4, d->vtag);
   /* DATA chunk (RFC 4960 §3.3.1): type 0, flags B|E, length without padding. */
   guint8 *c = s + 12;
   c[1] = 0x03;
-  put16 (c + 2, (guint16) chunk_len);
-  put32 (c + 4, d->next_tsn++);
-  put16 (c + 8, stream);
-  put16 (c + 10, (*ssn)++);
-  put32 (c + 12, ppid);
+  sim_put16 (c + 2, (guint16) chunk_len);
+  sim_put32 (c + 4, d->next_tsn++);
+  sim_put16 (c + 8, stream);
+  sim_put16 (c + 10, (*ssn)++);
+  sim_put32 (c + 12, ppid);
   if (len > 0)
     memcpy (c + 16, payload, len);
   put32le (s + 8, sim_pcap_crc32c (s, sctp_len));
@@ -349,20 +316,20 @@ sim_pcap_write_udp (SimPcap      *pcap,
   gsize ip_len = 20 + udp_len;
   guint8 *ip = record_begin (pcap, ip_len);
   guint8 *u = ip + 20;
-  put16 (u, sport);
-  put16 (u + 2, dport);
-  put16 (u + 4, (guint16) udp_len);
+  sim_put16 (u, sport);
+  sim_put16 (u + 2, dport);
+  sim_put16 (u + 4, (guint16) udp_len);
   if (len > 0)
     memcpy (u + 8, payload, len);
   /* RFC 768: checksum over the pseudo header and the datagram. */
   guint8 pseudo[12];
-  put32 (pseudo, src);
-  put32 (pseudo + 4, dst);
+  sim_put32 (pseudo, src);
+  sim_put32 (pseudo + 4, dst);
   pseudo[8] = 0;
   pseudo[9] = IPPROTO_UDP_;
-  put16 (pseudo + 10, (guint16) udp_len);
-  guint16 sum = inet_fold (inet_sum (inet_sum (0, pseudo, sizeof pseudo), u, udp_len));
-  put16 (u + 6, sum == 0 ? 0xffff : sum);
+  sim_put16 (pseudo + 10, (guint16) udp_len);
+  guint16 sum = sim_inet_fold (sim_inet_sum (sim_inet_sum (0, pseudo, sizeof pseudo), u, udp_len));
+  sim_put16 (u + 6, sum == 0 ? 0xffff : sum);
   ipv4_header (pcap, ip, ip_len, IPPROTO_UDP_, src, dst);
   return record_end (pcap, t, error);
 }
