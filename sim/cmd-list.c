@@ -13,24 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static SimUnitKind
-unit_of_type (SimParamType type)
-{
-  switch (type)
-    {
-    case SIM_PARAM_TIME:
-    case SIM_PARAM_DIST_TIME:
-      return SIM_UNIT_TIME;
-    case SIM_PARAM_SIZE:
-    case SIM_PARAM_DIST_SIZE:
-      return SIM_UNIT_SIZE;
-    case SIM_PARAM_RATE:
-      return SIM_UNIT_RATE;
-    default:
-      return SIM_UNIT_NONE;
-    }
-}
-
 static char *
 range_text (const SimParamDecl *d)
 {
@@ -38,7 +20,7 @@ range_text (const SimParamDecl *d)
     return g_strdup_printf ("one of: %s", d->choices);
   if (d->type == SIM_PARAM_STRING || d->type == SIM_PARAM_BOOL)
     return g_strdup ("");
-  SimUnitKind u = unit_of_type (d->type);
+  SimUnitKind u = sim_param_type_unit (d->type);
   const char *of = d->type >= SIM_PARAM_DIST_TIME ? "mean " : "";
   /* Times up to the largest SimTime are unbounded in practice. */
   gboolean lo = d->min > -G_MAXDOUBLE, hi = d->max < (u == SIM_UNIT_TIME ? 9e18 : G_MAXDOUBLE);

@@ -148,8 +148,8 @@ sim_param_type_name (SimParamType type)
   g_assert_not_reached ();
 }
 
-static SimUnitKind
-unit_of (SimParamType type)
+SimUnitKind
+sim_param_type_unit (SimParamType type)
 {
   switch (type)
     {
@@ -171,7 +171,7 @@ check_range (const SimParamDecl *decl, double v, const char *what, GError **erro
 {
   if (v >= decl->min && v <= decl->max)
     return TRUE;
-  SimUnitKind u = unit_of (decl->type);
+  SimUnitKind u = sim_param_type_unit (decl->type);
   g_autofree char *vs = sim_units_format (v, u);
   g_autofree char *lo = sim_units_format (decl->min, u);
   g_autofree char *hi = sim_units_format (decl->max, u);
@@ -209,7 +209,7 @@ sim_param_parse (const SimParamDecl *decl, const char *text, SimParamValue *out,
     case SIM_PARAM_DOUBLE:
     case SIM_PARAM_SIZE:
     case SIM_PARAM_RATE:
-      if (!sim_units_parse (t, unit_of (decl->type), &d, error)
+      if (!sim_units_parse (t, sim_param_type_unit (decl->type), &d, error)
           || !check_range (decl, d, "the value", error))
         return FALSE;
       v.v.d = d;
@@ -249,7 +249,7 @@ sim_param_parse (const SimParamDecl *decl, const char *text, SimParamValue *out,
     case SIM_PARAM_DIST_TIME:
     case SIM_PARAM_DIST_SIZE:
     case SIM_PARAM_DIST:
-      if (!sim_dist_parse (t, unit_of (decl->type), &v.v.dist, error)
+      if (!sim_dist_parse (t, sim_param_type_unit (decl->type), &v.v.dist, error)
           || !check_range (decl, sim_dist_mean (&v.v.dist), "the mean", error))
         return FALSE;
       break;

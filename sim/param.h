@@ -56,6 +56,8 @@ const char         *sim_param_table_suggest (const SimParamTable *table, const c
 /* All declarations sorted by key. (transfer container) */
 GPtrArray          *sim_param_table_sorted (const SimParamTable *table);
 const char         *sim_param_type_name (SimParamType type);
+/* The unit kind of a type's values (and of a distribution's samples). */
+SimUnitKind         sim_param_type_unit (SimParamType type);
 
 /* A parsed value. */
 typedef struct {
