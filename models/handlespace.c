@@ -72,8 +72,7 @@ struct HsPoolElement {
   guint32    lud_count;         /* LUD: times used since (re-)registration, saturating */
   guint32    bad_reports;
   gint32     reg_life_ms;
-  guint32    sel;               /* heap position | dense slot | ring prev; NONE if not selectable */
-  guint32    sel_next;          /* ring next */
+  guint32    ring_prev, ring_next; /* RR ring links */
   guint32    pool_prev, pool_next;
   guint32    owner_prev, owner_next;
   guint32    dccp_service_code;
@@ -143,6 +142,8 @@ typedef struct {
 
 typedef struct {
   HsPoolElement *chunks[SLAB_CHUNKS];
+  guint32       *sel;           /* per PE: heap position or dense slot, NONE if not selectable;
+                                 * apart from the PEs so that heap moves touch 4 bytes, not a PE */
   guint32        n_chunks;
   guint32        used;          /* indexes ever handed out */
   guint32        free_head;
@@ -198,6 +199,7 @@ slab_alloc (Slab *s)
           g_assert (s->n_chunks < SLAB_CHUNKS);
           s->chunks[s->n_chunks] = g_new (HsPoolElement, (gsize) (1u << SLAB_SHIFT) << s->n_chunks);
           s->n_chunks++;
+          s->sel = g_renew (guint32, s->sel, (gsize) (1u << SLAB_SHIFT) * ((1u << s->n_chunks) - 1));
         }
       s->used++;
     }
@@ -223,6 +225,9 @@ pe_at (const HsHandlespace *hs, guint32 idx)
 {
   return slab_get (&hs->slab, idx);
 }
+
+/* The selection position of a PE (by slab index). */
+#define SEL(hs, idx) ((hs)->slab.sel[idx])
 
 /* ---- checksum ------------------------------------------------------------- */
 
@@ -406,7 +411,7 @@ static inline void
 heap_place (HsPool *pool, guint32 p, HeapSlot x)
 {
   pool->heap[p] = x;
-  pe_at (pool->hs, x.pe)->sel = p;
+  SEL (pool->hs, x.pe) = p;
 }
 
 static void
@@ -424,6 +429,28 @@ heap_sift_up (HsPool *pool, guint32 p, HeapSlot x)
   heap_place (pool, p, x);
 }
 
+/* The smallest child of the aligned group starting at first (< end). */
+static inline guint32
+heap_min_child (const HeapSlot *h, guint32 first, guint32 end)
+{
+  if (G_LIKELY (first + 4 <= end))
+    {
+      guint32 b1 = slot_less (h[first + 1], h[first]) ? first + 1 : first;
+      guint32 b2 = slot_less (h[first + 3], h[first + 2]) ? first + 3 : first + 2;
+      return slot_less (h[b2], h[b1]) ? b2 : b1;
+    }
+  guint32 best = first;
+  for (guint32 c = first + 1; c < end; c++)
+    if (slot_less (h[c], h[best]))
+      best = c;
+  return best;
+}
+
+/*
+ * Sift x down from p. The four grandchild groups (four cache lines) are
+ * prefetched while the children are compared, so a deep walk overlaps its
+ * memory latency instead of paying it level by level.
+ */
 static void
 heap_sift_down (HsPool *pool, guint32 p, HeapSlot x)
 {
@@ -434,19 +461,15 @@ heap_sift_down (HsPool *pool, guint32 p, HeapSlot x)
       guint32 first = 4 * (p - 2);
       if (first >= end)
         break;
-      guint32 best = first;
-      if (G_LIKELY (first + 4 <= end))
+      guint32 grand = 4 * (first - 2);
+      if (grand < end)
         {
-          guint32 b1 = slot_less (h[first + 1], h[first]) ? first + 1 : first;
-          guint32 b2 = slot_less (h[first + 3], h[first + 2]) ? first + 3 : first + 2;
-          best = slot_less (h[b2], h[b1]) ? b2 : b1;
+          __builtin_prefetch (&h[grand]);
+          __builtin_prefetch (&h[grand + 4]);
+          __builtin_prefetch (&h[grand + 8]);
+          __builtin_prefetch (&h[grand + 12]);
         }
-      else
-        {
-          for (guint32 c = first + 1; c < end; c++)
-            if (slot_less (h[c], h[best]))
-              best = c;
-        }
+      guint32 best = heap_min_child (h, first, end);
       if (!slot_less (h[best], x))
         break;
       heap_place (pool, p, h[best]);
@@ -516,9 +539,9 @@ heap_insert (HsPool *pool, HsPoolElement *pe, guint64 key)
 static void
 heap_remove (HsPool *pool, HsPoolElement *pe)
 {
-  guint32 p = pe->sel;
+  guint32 p = SEL (pool->hs, pe->self);
   guint32 last = HEAP_ROOT + --pool->heap_n;
-  pe->sel = NONE;
+  SEL (pool->hs, pe->self) = NONE;
   if (p != last)
     heap_fix (pool, p, pool->heap[last]);
 }
@@ -592,7 +615,7 @@ dense_insert (HsPool *pool, HsPoolElement *pe, guint32 weight)
     }
   guint32 s = pool->dense_n++;
   pool->dense[s] = pe->self;
-  pe->sel = s;
+  SEL (pool->hs, pe->self) = s;
   if (pool->kind == SEL_FENWICK)
     {
       pool->wt[s] = weight;
@@ -604,9 +627,9 @@ dense_insert (HsPool *pool, HsPoolElement *pe, guint32 weight)
 static void
 dense_remove (HsPool *pool, HsPoolElement *pe)
 {
-  guint32 s = pe->sel;
+  guint32 s = SEL (pool->hs, pe->self);
   guint32 last = --pool->dense_n;
-  pe->sel = NONE;
+  SEL (pool->hs, pe->self) = NONE;
   if (pool->kind == SEL_FENWICK)
     {
       guint64 ws = pool->wt[s], wl = pool->wt[last];
@@ -619,7 +642,7 @@ dense_remove (HsPool *pool, HsPoolElement *pe)
   if (s != last)
     {
       pool->dense[s] = pool->dense[last];
-      pe_at (pool->hs, pool->dense[s])->sel = s;
+      SEL (pool->hs, pool->dense[s]) = s;
     }
 }
 
@@ -679,24 +702,24 @@ sel_insert (HsPool *pool, HsPoolElement *pe)
     case SEL_RING:
       if (pool->ring_head == NONE)
         {
-          pe->sel = pe->sel_next = pe->self;
+          pe->ring_prev = pe->ring_next = pe->self;
           pool->ring_head = pe->self;
         }
       else
         {
           /* Join at the end of the current round: just before the head. */
           HsPoolElement *head = pe_at (pool->hs, pool->ring_head);
-          pe->sel = head->sel;
-          pe->sel_next = head->self;
-          pe_at (pool->hs, head->sel)->sel_next = pe->self;
-          head->sel = pe->self;
+          pe->ring_prev = head->ring_prev;
+          pe->ring_next = head->self;
+          pe_at (pool->hs, head->ring_prev)->ring_next = pe->self;
+          head->ring_prev = pe->self;
         }
       break;
     case SEL_HEAP:
       if (pool->policy_type == HS_POLICY_WRR)
         {
           if (pe->value == 0)
-            pe->sel = NONE;  /* weight 0: cannot serve (RFC 5356 §3.2) */
+            SEL (pool->hs, pe->self) = NONE;  /* weight 0: cannot serve (RFC 5356 §3.2) */
           else
             heap_insert (pool, pe, pool->vtime + hs_policy_wrr_stride (pe->value));
         }
@@ -721,19 +744,19 @@ sel_remove (HsPool *pool, HsPoolElement *pe)
   switch ((SelKind) pool->kind)
     {
     case SEL_RING:
-      if (pe->sel_next == pe->self)
+      if (pe->ring_next == pe->self)
         pool->ring_head = NONE;
       else
         {
-          pe_at (pool->hs, pe->sel)->sel_next = pe->sel_next;
-          pe_at (pool->hs, pe->sel_next)->sel = pe->sel;
+          pe_at (pool->hs, pe->ring_prev)->ring_next = pe->ring_next;
+          pe_at (pool->hs, pe->ring_next)->ring_prev = pe->ring_prev;
           if (pool->ring_head == pe->self)
-            pool->ring_head = pe->sel_next;
+            pool->ring_head = pe->ring_next;
         }
-      pe->sel = pe->sel_next = NONE;
+      pe->ring_prev = pe->ring_next = NONE;
       break;
     case SEL_HEAP:
-      if (pe->sel != NONE)
+      if (SEL (pool->hs, pe->self) != NONE)
         heap_remove (pool, pe);
       break;
     case SEL_DENSE:
@@ -762,31 +785,33 @@ sel_update (HsPool *pool, HsPoolElement *pe, guint32 old_value)
         {
           if (pe->value == old_value)
             break;
-          if (pe->sel != NONE)
+          if (SEL (pool->hs, pe->self) != NONE)
             heap_remove (pool, pe);
           sel_insert (pool, pe);  /* a new weight starts a new turn, from now */
         }
       else
         {
           guint64 key = pe_sort_key (pe);
-          HeapSlot x = pool->heap[pe->sel];
+          guint32 p = SEL (pool->hs, pe->self);
+          HeapSlot x = pool->heap[p];
           if (key == x.key)
             break;
           x.key = key;
           x.seq = heap_next_seq (pool);
-          heap_fix (pool, pe->sel, x);
+          heap_fix (pool, p, x);
         }
       break;
     case SEL_FENWICK:
       {
         HsPolicy p = pe_policy (pe);
         guint32 w = hs_policy_random_weight (&p);
-        guint32 old = pool->wt[pe->sel];
+        guint32 s = SEL (pool->hs, pe->self);
+        guint32 old = pool->wt[s];
         if (w != old)
           {
-            fen_add (pool, pe->sel, (guint64) w - old);
+            fen_add (pool, s, (guint64) w - old);
             pool->total += (guint64) w - old;
-            pool->wt[pe->sel] = w;
+            pool->wt[s] = w;
           }
       }
       break;
@@ -1446,11 +1471,11 @@ select_ring (HsPool *pool, HsPoolElement **out, guint max, guint inc)
     {
       HsPoolElement *pe = pe_at (pool->hs, idx);
       out[n++] = pe;
-      idx = pe->sel_next;
+      idx = pe->ring_next;
     }
   /* RSERPOOL_FACTS §9.2: the head advances by one per resolution (max increment 1). */
   for (guint i = 0; i < MIN (n, inc); i++)
-    pool->ring_head = pe_at (pool->hs, pool->ring_head)->sel_next;
+    pool->ring_head = pe_at (pool->hs, pool->ring_head)->ring_next;
   return n;
 }
 
@@ -1529,7 +1554,8 @@ select_heap (HsPool *pool, HsPoolElement **out, guint max, guint inc)
   for (guint i = 0; i < m; i++)
     {
       HsPoolElement *pe = out[i];
-      HeapSlot x = pool->heap[pe->sel];
+      guint32 p = i == 0 ? HEAP_ROOT : SEL (hs, pe->self);
+      HeapSlot x = pool->heap[p];
       if (wrr)
         {
           if (i == 0)
@@ -1543,7 +1569,7 @@ select_heap (HsPool *pool, HsPoolElement **out, guint max, guint inc)
           x.key = pe_sort_key (pe);
         }
       x.seq = heap_next_seq (pool);
-      heap_sift_down (pool, pe->sel, x);
+      heap_sift_down (pool, p, x);
     }
   if (wrr && G_UNLIKELY (pool->vtime >= (G_GUINT64_CONSTANT (1) << 62)))
     wrr_rebase (pool);
@@ -1567,10 +1593,9 @@ select_dense (HsPool *pool, SimRng *rng, HsPoolElement **out, guint max)
       guint32 a = pool->dense[i], b = pool->dense[j];
       pool->dense[i] = b;
       pool->dense[j] = a;
-      pe_at (pool->hs, a)->sel = j;
-      HsPoolElement *pe = pe_at (pool->hs, b);
-      pe->sel = i;
-      out[i] = pe;
+      SEL (pool->hs, a) = j;
+      SEL (pool->hs, b) = i;
+      out[i] = pe_at (pool->hs, b);
     }
   return k;
 }
@@ -1595,7 +1620,7 @@ select_fenwick (HsPool *pool, SimRng *rng, HsPoolElement **out, guint max)
   guint taken = k == max ? k - 1 : k;
   for (guint i = 0; i < taken; i++)
     {
-      guint32 s = out[i]->sel;
+      guint32 s = SEL (pool->hs, out[i]->self);
       fen_add (pool, s, pool->wt[s]);
     }
   return k;
@@ -1746,6 +1771,7 @@ hs_handlespace_free (HsHandlespace *hs)
   g_hash_table_unref (hs->owners);
   for (guint32 k = 0; k < hs->slab.n_chunks; k++)
     g_free (hs->slab.chunks[k]);
+  g_free (hs->slab.sel);
   g_free (hs);
 }
 
@@ -1857,7 +1883,7 @@ hs_handlespace_memory_usage (const HsHandlespace *hs)
 {
   gsize bytes = sizeof (HsHandlespace);
   for (guint32 k = 0; k < hs->slab.n_chunks; k++)
-    bytes += ((gsize) 1 << SLAB_SHIFT << k) * sizeof (HsPoolElement);
+    bytes += ((gsize) 1 << SLAB_SHIFT << k) * (sizeof (HsPoolElement) + sizeof (guint32));
   g_tree_foreach (hs->pools, mem_pool_cb, &bytes);
   bytes += g_hash_table_size (hs->owners) * (sizeof (Owner) + 3 * sizeof (gpointer));
   return bytes;
@@ -1889,31 +1915,31 @@ sanity_selection (HsHandlespace *hs, HsPool *pool)
       switch ((SelKind) pool->kind)
         {
         case SEL_RING:
-          CHECK (pe_at (hs, pe->sel_next)->sel == pe->self, "ring links of PE %u", pe->id);
+          CHECK (pe_at (hs, pe->ring_next)->ring_prev == pe->self, "ring links of PE %u", pe->id);
           selectable++;
           break;
         case SEL_HEAP:
           if (pool->policy_type == HS_POLICY_WRR && pe->value == 0)
             {
-              CHECK (pe->sel == NONE, "weight-0 PE %u in the WRR heap", pe->id);
+              CHECK (SEL (hs, i) == NONE, "weight-0 PE %u in the WRR heap", pe->id);
               break;
             }
-          CHECK (pe->sel >= HEAP_ROOT && pe->sel < HEAP_ROOT + pool->heap_n, "heap position of PE %u", pe->id);
-          CHECK (pool->heap[pe->sel].pe == pe->self, "heap slot of PE %u", pe->id);
-          CHECK (pool->heap[pe->sel].seq < pool->next_seq, "sequence number of PE %u", pe->id);
+          CHECK (SEL (hs, i) >= HEAP_ROOT && SEL (hs, i) < HEAP_ROOT + pool->heap_n, "heap position of PE %u", pe->id);
+          CHECK (pool->heap[SEL (hs, i)].pe == pe->self, "heap slot of PE %u", pe->id);
+          CHECK (pool->heap[SEL (hs, i)].seq < pool->next_seq, "sequence number of PE %u", pe->id);
           if (pool->policy_type != HS_POLICY_WRR)
-            CHECK (pool->heap[pe->sel].key == pe_sort_key (pe), "sort key of PE %u", pe->id);
+            CHECK (pool->heap[SEL (hs, i)].key == pe_sort_key (pe), "sort key of PE %u", pe->id);
           else
-            CHECK (pool->heap[pe->sel].key >= pool->vtime, "WRR virtual time of PE %u", pe->id);
+            CHECK (pool->heap[SEL (hs, i)].key >= pool->vtime, "WRR virtual time of PE %u", pe->id);
           selectable++;
           break;
         case SEL_DENSE:
         case SEL_FENWICK:
-          CHECK (pe->sel < pool->dense_n && pool->dense[pe->sel] == pe->self, "dense slot of PE %u", pe->id);
+          CHECK (SEL (hs, i) < pool->dense_n && pool->dense[SEL (hs, i)] == pe->self, "dense slot of PE %u", pe->id);
           if (pool->kind == SEL_FENWICK)
             {
               HsPolicy p = pe_policy (pe);
-              CHECK (pool->wt[pe->sel] == hs_policy_random_weight (&p), "weight of PE %u", pe->id);
+              CHECK (pool->wt[SEL (hs, i)] == hs_policy_random_weight (&p), "weight of PE %u", pe->id);
             }
           selectable++;
           break;
@@ -1930,7 +1956,7 @@ sanity_selection (HsHandlespace *hs, HsPool *pool)
           {
             CHECK (n <= pool->count, "ring longer than the pool");
             CHECK (pe_at (hs, i)->pool == pool, "ring member of another pool");
-            i = pe_at (hs, i)->sel_next;
+            i = pe_at (hs, i)->ring_next;
             n++;
           }
         while (i != pool->ring_head);
