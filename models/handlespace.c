@@ -72,7 +72,9 @@ struct HsPoolElement {
   guint32    lud_count;         /* LUD: times used since (re-)registration, saturating */
   guint32    bad_reports;
   gint32     reg_life_ms;
-  guint32    ring_prev, ring_next; /* RR ring links */
+  guint32    ring_prev, ring_next; /* RR ring, or the PE's group (NONE-terminated) */
+  guint32    seq;               /* grouped policies: when it joined its group's tail */
+  guint64    pass;              /* WRR: virtual time of its next turn */
   guint32    pool_prev, pool_next;
   guint32    owner_prev, owner_next;
   guint32    dccp_service_code;
@@ -86,11 +88,34 @@ struct HsPoolElement {
   } addrs;
 };
 
+/* A heap slot orders a group by its front PE: (key, seq). */
+typedef struct {
+  guint64 key;    /* WRR: the front's pass; otherwise the group's sort key */
+  guint32 seq;    /* the front's sequence number */
+  guint32 grp;    /* group index */
+} HeapSlot;
+
+/*
+ * A group: the PEs of a grouped-policy pool that share a sort key (PRIO, LU,
+ * LUD, PLU) or a weight (WRR), in (key, seq) order from the head around the
+ * ring: a PE joins at the tail with a new, highest sequence number. Using the
+ * front moves it to the tail by advancing the head: no links change. For WRR
+ * the order holds because all members advance by the same stride and join at
+ * vtime + stride (or behind the tail).
+ */
+typedef struct {
+  guint64 key;        /* sort key, or WRR weight */
+  guint32 head;       /* front; members form a ring through ring_prev/ring_next, the tail is head's prev */
+  guint32 count;      /* 0: free, and head is then the next free group */
+  guint32 pos;        /* heap position, NONE while not in the heap */
+  guint32 unused;
+} Group;
+
 typedef struct {
   guint64 key;
-  guint32 seq;
-  guint32 pe;
-} HeapSlot;
+  guint32 grp;        /* NONE = empty */
+  guint32 unused;
+} GroupEnt;
 
 #define HEAP_ROOT 3u
 
@@ -117,9 +142,14 @@ struct HsPool {
   guint32        tab_mask;
   /* RR */
   guint32        ring_head;
-  /* heap policies */
-  HeapSlot      *heap;          /* 64-byte aligned, slots HEAP_ROOT .. HEAP_ROOT + heap_n - 1 */
+  /* grouped policies (PRIO, LU, LUD, PLU, WRR) */
+  HeapSlot      *heap;          /* of groups; 64-byte aligned, slots HEAP_ROOT .. HEAP_ROOT + heap_n - 1 */
   guint32        heap_n, heap_cap;
+  Group         *groups;
+  guint32        groups_used, groups_cap, groups_free;
+  GroupEnt      *gtab;          /* group key -> group, open addressing */
+  guint32        gtab_mask;
+  guint32        members;       /* PEs in groups */
   guint32        next_seq;
   guint64        vtime;         /* WRR: virtual time of the last selection */
   /* random policies */
@@ -399,7 +429,7 @@ tab_remove (HsPool *pool, guint32 id)
   pool->tab[hole].pe = NONE;
 }
 
-/* ---- heap (PRIO, LU, LUD, PLU, WRR) --------------------------------------------- */
+/* ---- grouped policies (PRIO, LU, LUD, PLU, WRR): a heap of groups --------------- */
 
 static inline gboolean
 slot_less (HeapSlot a, HeapSlot b)
@@ -411,7 +441,7 @@ static inline void
 heap_place (HsPool *pool, guint32 p, HeapSlot x)
 {
   pool->heap[p] = x;
-  SEL (pool->hs, x.pe) = p;
+  pool->groups[x.grp].pos = p;
 }
 
 static void
@@ -446,11 +476,6 @@ heap_min_child (const HeapSlot *h, guint32 first, guint32 end)
   return best;
 }
 
-/*
- * Sift x down from p. The four grandchild groups (four cache lines) are
- * prefetched while the children are compared, so a deep walk overlaps its
- * memory latency instead of paying it level by level.
- */
 static void
 heap_sift_down (HsPool *pool, guint32 p, HeapSlot x)
 {
@@ -461,14 +486,6 @@ heap_sift_down (HsPool *pool, guint32 p, HeapSlot x)
       guint32 first = 4 * (p - 2);
       if (first >= end)
         break;
-      guint32 grand = 4 * (first - 2);
-      if (grand < end)
-        {
-          __builtin_prefetch (&h[grand]);
-          __builtin_prefetch (&h[grand + 4]);
-          __builtin_prefetch (&h[grand + 8]);
-          __builtin_prefetch (&h[grand + 12]);
-        }
       guint32 best = heap_min_child (h, first, end);
       if (!slot_less (h[best], x))
         break;
@@ -488,39 +505,8 @@ heap_fix (HsPool *pool, guint32 p, HeapSlot x)
     heap_sift_down (pool, p, x);
 }
 
-static int
-cmp_seq_pos (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  const HeapSlot *h = user_data;
-  guint32 sa = h[*(const guint32 *) a].seq, sb = h[*(const guint32 *) b].seq;
-  return sa < sb ? -1 : sa > sb;
-}
-
-/* Renumber sequence numbers 0 .. n-1 in their current order: every comparison keeps its outcome. */
-static G_GNUC_NO_INLINE void
-heap_renumber (HsPool *pool)
-{
-  guint32 n = pool->heap_n;
-  guint32 *pos = g_new (guint32, n);
-  for (guint32 i = 0; i < n; i++)
-    pos[i] = HEAP_ROOT + i;
-  g_qsort_with_data (pos, (gint) n, sizeof (guint32), cmp_seq_pos, pool->heap);
-  for (guint32 i = 0; i < n; i++)
-    pool->heap[pos[i]].seq = i;
-  pool->next_seq = n;
-  g_free (pos);
-}
-
-static inline guint32
-heap_next_seq (HsPool *pool)
-{
-  if (G_UNLIKELY (pool->next_seq == G_MAXUINT32))
-    heap_renumber (pool);
-  return pool->next_seq++;
-}
-
 static void
-heap_insert (HsPool *pool, HsPoolElement *pe, guint64 key)
+heap_push (HsPool *pool, HeapSlot x)
 {
   if (G_UNLIKELY (HEAP_ROOT + pool->heap_n >= pool->heap_cap))
     {
@@ -532,25 +518,286 @@ heap_insert (HsPool *pool, HsPoolElement *pe, guint64 key)
       pool->heap = nh;
       pool->heap_cap = cap;
     }
-  HeapSlot x = { key, heap_next_seq (pool), pe->self };
   heap_sift_up (pool, HEAP_ROOT + pool->heap_n++, x);
 }
 
 static void
-heap_remove (HsPool *pool, HsPoolElement *pe)
+heap_delete (HsPool *pool, guint32 p)
 {
-  guint32 p = SEL (pool->hs, pe->self);
   guint32 last = HEAP_ROOT + --pool->heap_n;
-  SEL (pool->hs, pe->self) = NONE;
   if (p != last)
     heap_fix (pool, p, pool->heap[last]);
 }
 
-/* WRR: rebase virtual times when they grow large (all keys are >= vtime). */
+/* Order key of a member: its pass for WRR, its group's key otherwise. */
+static inline guint64
+member_key (const HsPool *pool, const HsPoolElement *pe, guint32 g)
+{
+  return pool->policy_type == HS_POLICY_WRR ? pe->pass : pool->groups[g].key;
+}
+
+static inline guint32
+gtab_hash (guint64 key)
+{
+  key ^= key >> 33;
+  key *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  key ^= key >> 33;
+  return (guint32) key;
+}
+
+static guint32
+group_find (const HsPool *pool, guint64 key)
+{
+  guint32 m = pool->gtab_mask;
+  for (guint32 h = gtab_hash (key) & m;; h = (h + 1) & m)
+    {
+      const GroupEnt *e = &pool->gtab[h];
+      if (e->grp == NONE || e->key == key)
+        return e->grp;
+    }
+}
+
+static void
+gtab_put (GroupEnt *tab, guint32 mask, guint64 key, guint32 grp)
+{
+  guint32 h = gtab_hash (key) & mask;
+  while (tab[h].grp != NONE)
+    h = (h + 1) & mask;
+  tab[h].key = key;
+  tab[h].grp = grp;
+}
+
+static void
+gtab_remove (HsPool *pool, guint64 key)
+{
+  guint32 m = pool->gtab_mask;
+  guint32 h = gtab_hash (key) & m;
+  while (pool->gtab[h].grp == NONE || pool->gtab[h].key != key)
+    {
+      g_assert (pool->gtab[h].grp != NONE);
+      h = (h + 1) & m;
+    }
+  guint32 hole = h;
+  for (guint32 j = (hole + 1) & m; pool->gtab[j].grp != NONE; j = (j + 1) & m)
+    {
+      guint32 home = gtab_hash (pool->gtab[j].key) & m;
+      gboolean stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      if (!stays)
+        {
+          pool->gtab[hole] = pool->gtab[j];
+          hole = j;
+        }
+    }
+  pool->gtab[hole].grp = NONE;
+}
+
+/* The group for key, created (empty, not in the heap) if there is none. */
+static guint32
+group_get (HsPool *pool, guint64 key)
+{
+  if (pool->gtab == NULL)
+    {
+      pool->gtab = g_new (GroupEnt, 8);
+      memset (pool->gtab, 0xff, 8 * sizeof (GroupEnt));
+      pool->gtab_mask = 7;
+    }
+  guint32 g = group_find (pool, key);
+  if (g != NONE)
+    return g;
+  guint32 live = pool->heap_n + 1;
+  if (live * 4 > (pool->gtab_mask + 1) * 3)
+    {
+      guint32 old_cap = pool->gtab_mask + 1, cap = old_cap * 2;
+      GroupEnt *nt = g_new (GroupEnt, cap);
+      memset (nt, 0xff, cap * sizeof (GroupEnt));
+      for (guint32 i = 0; i < old_cap; i++)
+        if (pool->gtab[i].grp != NONE)
+          gtab_put (nt, cap - 1, pool->gtab[i].key, pool->gtab[i].grp);
+      g_free (pool->gtab);
+      pool->gtab = nt;
+      pool->gtab_mask = cap - 1;
+    }
+  if (pool->groups_free != NONE)
+    {
+      g = pool->groups_free;
+      pool->groups_free = pool->groups[g].head;
+    }
+  else
+    {
+      if (pool->groups_used == pool->groups_cap)
+        {
+          pool->groups_cap = pool->groups_cap == 0 ? 8 : pool->groups_cap * 2;
+          pool->groups = g_renew (Group, pool->groups, pool->groups_cap);
+        }
+      g = pool->groups_used++;
+    }
+  Group *gr = &pool->groups[g];
+  gr->key = key;
+  gr->head = NONE;
+  gr->count = 0;
+  gr->pos = NONE;
+  gtab_put (pool->gtab, pool->gtab_mask, key, g);
+  return g;
+}
+
+/* After a group's membership changed: drop it if empty, else (re)place it by its front. */
+static void
+group_settle (HsPool *pool, guint32 g)
+{
+  Group *gr = &pool->groups[g];
+  if (gr->count == 0)
+    {
+      if (gr->pos != NONE)
+        heap_delete (pool, gr->pos);
+      gtab_remove (pool, gr->key);
+      gr->head = pool->groups_free;
+      pool->groups_free = g;
+      return;
+    }
+  const HsPoolElement *front = pe_at (pool->hs, gr->head);
+  HeapSlot x = { member_key (pool, front, g), front->seq, g };
+  if (gr->pos == NONE)
+    heap_push (pool, x);
+  else
+    heap_fix (pool, gr->pos, x);
+}
+
+static int
+cmp_seq_pe (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const HsHandlespace *hs = user_data;
+  guint32 sa = pe_at (hs, *(const guint32 *) a)->seq, sb = pe_at (hs, *(const guint32 *) b)->seq;
+  return sa < sb ? -1 : sa > sb;
+}
+
+/* Renumber sequence numbers 0 .. n-1 in their current order: every comparison keeps its outcome. */
+static G_GNUC_NO_INLINE void
+seq_renumber (HsPool *pool)
+{
+  guint32 *idx = g_new (guint32, pool->members + 1);
+  guint32 n = 0;
+  for (guint32 i = pool->head; i != NONE; i = pe_at (pool->hs, i)->pool_next)
+    if (SEL (pool->hs, i) != NONE)
+      idx[n++] = i;
+  g_qsort_with_data (idx, (gint) n, sizeof (guint32), cmp_seq_pe, pool->hs);
+  for (guint32 i = 0; i < n; i++)
+    pe_at (pool->hs, idx[i])->seq = i;
+  for (guint32 p = HEAP_ROOT; p < HEAP_ROOT + pool->heap_n; p++)
+    pool->heap[p].seq = pe_at (pool->hs, pool->groups[pool->heap[p].grp].head)->seq;
+  pool->next_seq = n;
+  g_free (idx);
+}
+
+static inline guint32
+next_seq (HsPool *pool)
+{
+  if (G_UNLIKELY (pool->next_seq == G_MAXUINT32))
+    seq_renumber (pool);
+  return pool->next_seq++;
+}
+
+/* Append pe at the tail of group g with a new sequence number (the caller settles g). */
+static void
+group_append (HsPool *pool, guint32 g, HsPoolElement *pe)
+{
+  Group *gr = &pool->groups[g];
+  pe->seq = next_seq (pool);
+  if (gr->head == NONE)
+    {
+      pe->ring_prev = pe->ring_next = pe->self;
+      gr->head = pe->self;
+    }
+  else
+    {
+      HsPoolElement *head = pe_at (pool->hs, gr->head);
+      pe->ring_prev = head->ring_prev;
+      pe->ring_next = head->self;
+      pe_at (pool->hs, head->ring_prev)->ring_next = pe->self;
+      head->ring_prev = pe->self;
+    }
+  gr->count++;
+  pool->members++;
+  SEL (pool->hs, pe->self) = g;
+}
+
+static void
+group_unlink (HsPool *pool, guint32 g, HsPoolElement *pe)
+{
+  Group *gr = &pool->groups[g];
+  if (gr->count == 1)
+    gr->head = NONE;
+  else
+    {
+      pe_at (pool->hs, pe->ring_prev)->ring_next = pe->ring_next;
+      pe_at (pool->hs, pe->ring_next)->ring_prev = pe->ring_prev;
+      if (gr->head == pe->self)
+        gr->head = pe->ring_next;
+    }
+  pe->ring_prev = pe->ring_next = NONE;
+  gr->count--;
+  pool->members--;
+  SEL (pool->hs, pe->self) = NONE;
+}
+
+/* The front of group g was used: it becomes the tail with a new sequence number (the caller settles g). */
+static void
+group_rotate (HsPool *pool, guint32 g, HsPoolElement *front)
+{
+  Group *gr = &pool->groups[g];
+  g_assert (gr->head == front->self);
+  front->seq = next_seq (pool);
+  gr->head = front->ring_next;
+}
+
+/* Key of the group a PE belongs in: WRR weight, or the policy's sort key. */
+static inline guint64 pe_group_key (const HsPoolElement *pe);
+
+static void
+grouped_insert (HsPool *pool, HsPoolElement *pe)
+{
+  if (pool->policy_type == HS_POLICY_WRR)
+    {
+      if (pe->value == 0)
+        {
+          SEL (pool->hs, pe->self) = NONE;  /* weight 0: cannot serve (RFC 5356 §3.2) */
+          return;
+        }
+    }
+  guint32 g = group_get (pool, pe_group_key (pe));
+  gboolean was_empty = pool->groups[g].count == 0;
+  if (pool->policy_type == HS_POLICY_WRR)
+    {
+      /* A new turn starts one stride after the current virtual time; with a
+       * max increment above 1 the tail of the class may already be later,
+       * and the newcomer then waits behind it (so members stay in pass order). */
+      pe->pass = pool->vtime + hs_policy_wrr_stride (pe->value);
+      if (!was_empty)
+        pe->pass = MAX (pe->pass, pe_at (pool->hs, pe_at (pool->hs, pool->groups[g].head)->ring_prev)->pass);
+    }
+  group_append (pool, g, pe);
+  if (was_empty)
+    group_settle (pool, g);  /* else the front did not change */
+}
+
+static void
+grouped_remove (HsPool *pool, HsPoolElement *pe)
+{
+  guint32 g = SEL (pool->hs, pe->self);
+  if (g == NONE)
+    return;
+  gboolean was_front = pool->groups[g].head == pe->self;
+  group_unlink (pool, g, pe);
+  if (was_front || pool->groups[g].count == 0)
+    group_settle (pool, g);
+}
+
+/* WRR: rebase virtual times when they grow large (every pass is >= vtime). */
 static void
 wrr_rebase (HsPool *pool)
 {
   guint64 base = pool->vtime;
+  for (guint32 i = pool->head; i != NONE; i = pe_at (pool->hs, i)->pool_next)
+    pe_at (pool->hs, i)->pass -= base;
   for (guint32 p = HEAP_ROOT; p < HEAP_ROOT + pool->heap_n; p++)
     pool->heap[p].key -= base;
   pool->vtime = 0;
@@ -686,12 +933,18 @@ pe_policy (const HsPoolElement *pe)
   return p;
 }
 
-/* Heap key of a PE of a PRIO/LU/LUD/PLU pool. */
+/* Sort key of a PE of a PRIO/LU/LUD/PLU pool. */
 static inline guint64
 pe_sort_key (const HsPoolElement *pe)
 {
   HsPolicy p = pe_policy (pe);
   return hs_policy_sort_key (&p, pe->lud_count);
+}
+
+static inline guint64
+pe_group_key (const HsPoolElement *pe)
+{
+  return pe->pool->policy_type == HS_POLICY_WRR ? pe->value : pe_sort_key (pe);
 }
 
 static void
@@ -716,15 +969,7 @@ sel_insert (HsPool *pool, HsPoolElement *pe)
         }
       break;
     case SEL_HEAP:
-      if (pool->policy_type == HS_POLICY_WRR)
-        {
-          if (pe->value == 0)
-            SEL (pool->hs, pe->self) = NONE;  /* weight 0: cannot serve (RFC 5356 §3.2) */
-          else
-            heap_insert (pool, pe, pool->vtime + hs_policy_wrr_stride (pe->value));
-        }
-      else
-        heap_insert (pool, pe, pe_sort_key (pe));
+      grouped_insert (pool, pe);
       break;
     case SEL_DENSE:
       dense_insert (pool, pe, 1);
@@ -756,8 +1001,7 @@ sel_remove (HsPool *pool, HsPoolElement *pe)
       pe->ring_prev = pe->ring_next = NONE;
       break;
     case SEL_HEAP:
-      if (SEL (pool->hs, pe->self) != NONE)
-        heap_remove (pool, pe);
+      grouped_remove (pool, pe);
       break;
     case SEL_DENSE:
     case SEL_FENWICK:
@@ -781,25 +1025,16 @@ sel_update (HsPool *pool, HsPoolElement *pe, guint32 old_value)
     case SEL_DENSE:
       break;
     case SEL_HEAP:
-      if (pool->policy_type == HS_POLICY_WRR)
-        {
-          if (pe->value == old_value)
-            break;
-          if (SEL (pool->hs, pe->self) != NONE)
-            heap_remove (pool, pe);
-          sel_insert (pool, pe);  /* a new weight starts a new turn, from now */
-        }
-      else
-        {
-          guint64 key = pe_sort_key (pe);
-          guint32 p = SEL (pool->hs, pe->self);
-          HeapSlot x = pool->heap[p];
-          if (key == x.key)
-            break;
-          x.key = key;
-          x.seq = heap_next_seq (pool);
-          heap_fix (pool, p, x);
-        }
+      {
+        /* WRR: a new weight starts a new turn, from now. Others: a new key joins its group's tail. */
+        guint32 g = SEL (pool->hs, pe->self);
+        gboolean same = pool->policy_type == HS_POLICY_WRR ? pe->value == old_value
+                                                           : g != NONE && pool->groups[g].key == pe_sort_key (pe);
+        if (same)
+          break;
+        grouped_remove (pool, pe);
+        grouped_insert (pool, pe);
+      }
       break;
     case SEL_FENWICK:
       {
@@ -969,6 +1204,7 @@ pool_new (HsHandlespace *hs, const guint8 *handle, gsize len, const HsRegistrati
   pool->transport_use = reg->user.use;
   pool->head = pool->tail = NONE;
   pool->ring_head = NONE;
+  pool->groups_free = NONE;
   pool->tab = g_new (HashEnt, 8);
   memset (pool->tab, 0xff, 8 * sizeof (HashEnt));
   pool->tab_mask = 7;
@@ -982,6 +1218,8 @@ pool_free (HsPool *pool)
   g_free ((gpointer) pool->key.data);
   g_free (pool->tab);
   g_aligned_free (pool->heap);
+  g_free (pool->groups);
+  g_free (pool->gtab);
   g_free (pool->dense);
   g_free (pool->wt);
   g_free (pool->fen);
@@ -1479,36 +1717,53 @@ select_ring (HsPool *pool, HsPoolElement **out, guint max, guint inc)
   return n;
 }
 
-/* A tiny binary min-heap of heap positions, for taking the k smallest slots in order. */
+/*
+ * Taking the k smallest PEs in (key, seq) order: a merge over the groups'
+ * member lists guided by the group heap. A candidate is a PE; popping a
+ * group's front also offers the fronts of the groups below it in the heap.
+ */
+typedef struct {
+  guint64 key;
+  guint32 seq;
+  guint32 pe;
+  gboolean front;
+} Cand;
+
+static inline gboolean
+cand_less (const Cand *a, const Cand *b)
+{
+  return a->key < b->key || (a->key == b->key && a->seq < b->seq);
+}
+
 static inline void
-cand_push (const HeapSlot *h, guint32 *cand, guint *nc, guint32 p)
+cand_push (Cand *cand, guint *nc, Cand x)
 {
   guint i = (*nc)++;
   while (i > 0)
     {
       guint parent = (i - 1) / 2;
-      if (!slot_less (h[p], h[cand[parent]]))
+      if (!cand_less (&x, &cand[parent]))
         break;
       cand[i] = cand[parent];
       i = parent;
     }
-  cand[i] = p;
+  cand[i] = x;
 }
 
-static inline guint32
-cand_pop (const HeapSlot *h, guint32 *cand, guint *nc)
+static inline Cand
+cand_pop (Cand *cand, guint *nc)
 {
-  guint32 top = cand[0];
-  guint32 x = cand[--(*nc)];
+  Cand top = cand[0];
+  Cand x = cand[--(*nc)];
   guint n = *nc, i = 0;
   for (;;)
     {
       guint c = 2 * i + 1;
       if (c >= n)
         break;
-      if (c + 1 < n && slot_less (h[cand[c + 1]], h[cand[c]]))
+      if (c + 1 < n && cand_less (&cand[c + 1], &cand[c]))
         c++;
-      if (!slot_less (h[cand[c]], h[x]))
+      if (!cand_less (&cand[c], &x))
         break;
       cand[i] = cand[c];
       i = c;
@@ -1518,60 +1773,79 @@ cand_pop (const HeapSlot *h, guint32 *cand, guint *nc)
   return top;
 }
 
+static inline Cand
+cand_of (const HsPool *pool, guint32 idx, gboolean front)
+{
+  const HsPoolElement *pe = pe_at (pool->hs, idx);
+  Cand c = { member_key (pool, pe, SEL (pool->hs, idx)), pe->seq, idx, front };
+  return c;
+}
+
 static guint
-select_heap (HsPool *pool, HsPoolElement **out, guint max, guint inc)
+select_grouped (HsPool *pool, HsPoolElement **out, guint max, guint inc)
 {
   HsHandlespace *hs = pool->hs;
-  guint k = MIN (max, pool->heap_n);
+  guint k = MIN (max, pool->members);
   if (k == 0)
     return 0;
   if (k == 1)
-    out[0] = pe_at (hs, pool->heap[HEAP_ROOT].pe);
+    out[0] = pe_at (hs, pool->groups[pool->heap[HEAP_ROOT].grp].head);
   else
     {
-      /* The k smallest of a 4-ary heap: expand from the root, at most 1 + 3k candidates. */
-      guint32 stack_cand[128];
-      gsize need = 1 + 3 * (gsize) k + 4;
-      guint32 *cand = need <= G_N_ELEMENTS (stack_cand) ? stack_cand : g_new (guint32, need);
+      Cand stack_cand[64];
+      gsize need = 2 + 5 * (gsize) k;  /* each pop adds at most a successor and four fronts */
+      Cand *cand = need <= G_N_ELEMENTS (stack_cand) ? stack_cand : g_new (Cand, need);
       guint nc = 0;
       guint32 end = HEAP_ROOT + pool->heap_n;
-      cand_push (pool->heap, cand, &nc, HEAP_ROOT);
+      cand_push (cand, &nc, cand_of (pool, pool->groups[pool->heap[HEAP_ROOT].grp].head, TRUE));
       for (guint i = 0; i < k; i++)
         {
-          guint32 p = cand_pop (pool->heap, cand, &nc);
-          out[i] = pe_at (hs, pool->heap[p].pe);
-          guint32 first = 4 * (p - 2);
-          for (guint32 c = first; c < first + 4 && c < end; c++)
-            cand_push (pool->heap, cand, &nc, c);
+          Cand c = cand_pop (cand, &nc);
+          HsPoolElement *pe = pe_at (hs, c.pe);
+          out[i] = pe;
+          if (pe->ring_next != pool->groups[SEL (hs, c.pe)].head)
+            cand_push (cand, &nc, cand_of (pool, pe->ring_next, FALSE));
+          if (c.front)
+            {
+              guint32 first = 4 * (pool->groups[SEL (hs, c.pe)].pos - 2);
+              for (guint32 q = first; q < first + 4 && q < end; q++)
+                cand_push (cand, &nc, cand_of (pool, pool->groups[pool->heap[q].grp].head, TRUE));
+            }
         }
       if (cand != stack_cand)
         g_free (cand);
     }
 
-  /* The first min(k, max increment) PEs were used: move them behind their peers. */
+  /* The first min(k, max increment) PEs were used: they go behind their peers. */
   guint m = MIN (k, inc);
-  gboolean wrr = pool->policy_type == HS_POLICY_WRR;
   for (guint i = 0; i < m; i++)
     {
       HsPoolElement *pe = out[i];
-      guint32 p = i == 0 ? HEAP_ROOT : SEL (hs, pe->self);
-      HeapSlot x = pool->heap[p];
-      if (wrr)
+      guint32 g = SEL (hs, pe->self);
+      switch (pool->policy_type)
         {
+        case HS_POLICY_WRR:
           if (i == 0)
-            pool->vtime = x.key;
-          x.key += hs_policy_wrr_stride (pe->value);
-        }
-      else if (pool->policy_type == HS_POLICY_LUD)
-        {
+            pool->vtime = pe->pass;
+          pe->pass += hs_policy_wrr_stride (pe->value);
+          group_rotate (pool, g, pe);
+          group_settle (pool, g);
+          break;
+        case HS_POLICY_LUD:
+          /* RFC 5356 §5.2: one more use degrades the PE by its load degradation. */
+          grouped_remove (pool, pe);
           if (pe->lud_count < G_MAXUINT32)
             pe->lud_count++;
-          x.key = pe_sort_key (pe);
+          grouped_insert (pool, pe);
+          break;
+        default:
+          /* Same key: round robin among equals. */
+          group_rotate (pool, g, pe);
+          group_settle (pool, g);
+          break;
         }
-      x.seq = heap_next_seq (pool);
-      heap_sift_down (pool, p, x);
     }
-  if (wrr && G_UNLIKELY (pool->vtime >= (G_GUINT64_CONSTANT (1) << 62)))
+  if (pool->policy_type == HS_POLICY_WRR && G_UNLIKELY (pool->vtime >= (G_GUINT64_CONSTANT (1) << 62)))
     wrr_rebase (pool);
   return k;
 }
@@ -1639,7 +1913,7 @@ hs_pool_select (HsPool *pool, SimRng *rng, HsPoolElement **out, guint max)
     case SEL_RING:
       return select_ring (pool, out, max, inc);
     case SEL_HEAP:
-      return select_heap (pool, out, max, inc);
+      return select_grouped (pool, out, max, inc);
     case SEL_DENSE:
       g_return_val_if_fail (rng != NULL, 0);
       return select_dense (pool, rng, out, max);
@@ -1872,7 +2146,9 @@ mem_pool_cb (gpointer key, gpointer value, gpointer data)
   gsize *bytes = data;
   const HsPool *pool = value;
   *bytes += sizeof (HsPool) + pool->key.len + (gsize) (pool->tab_mask + 1) * sizeof (HashEnt)
-            + (gsize) pool->heap_cap * sizeof (HeapSlot) + (gsize) pool->dense_cap * sizeof (guint32);
+            + (gsize) pool->heap_cap * sizeof (HeapSlot) + (gsize) pool->dense_cap * sizeof (guint32)
+            + (gsize) pool->groups_cap * sizeof (Group)
+            + (pool->gtab != NULL ? (gsize) (pool->gtab_mask + 1) * sizeof (GroupEnt) : 0);
   if (pool->kind == SEL_FENWICK)
     *bytes += (gsize) pool->dense_cap * sizeof (guint32) + ((gsize) pool->dense_cap + 1) * sizeof (guint64);
   return FALSE;
@@ -1921,16 +2197,14 @@ sanity_selection (HsHandlespace *hs, HsPool *pool)
         case SEL_HEAP:
           if (pool->policy_type == HS_POLICY_WRR && pe->value == 0)
             {
-              CHECK (SEL (hs, i) == NONE, "weight-0 PE %u in the WRR heap", pe->id);
+              CHECK (SEL (hs, i) == NONE, "weight-0 PE %u in a WRR group", pe->id);
               break;
             }
-          CHECK (SEL (hs, i) >= HEAP_ROOT && SEL (hs, i) < HEAP_ROOT + pool->heap_n, "heap position of PE %u", pe->id);
-          CHECK (pool->heap[SEL (hs, i)].pe == pe->self, "heap slot of PE %u", pe->id);
-          CHECK (pool->heap[SEL (hs, i)].seq < pool->next_seq, "sequence number of PE %u", pe->id);
-          if (pool->policy_type != HS_POLICY_WRR)
-            CHECK (pool->heap[SEL (hs, i)].key == pe_sort_key (pe), "sort key of PE %u", pe->id);
-          else
-            CHECK (pool->heap[SEL (hs, i)].key >= pool->vtime, "WRR virtual time of PE %u", pe->id);
+          CHECK (SEL (hs, i) < pool->groups_used && pool->groups[SEL (hs, i)].count > 0, "group of PE %u", pe->id);
+          CHECK (pool->groups[SEL (hs, i)].key == pe_group_key (pe), "group key of PE %u", pe->id);
+          CHECK (pe->seq < pool->next_seq, "sequence number of PE %u", pe->id);
+          if (pool->policy_type == HS_POLICY_WRR)
+            CHECK (pe->pass >= pool->vtime, "WRR virtual time of PE %u", pe->id);
           selectable++;
           break;
         case SEL_DENSE:
@@ -1964,9 +2238,47 @@ sanity_selection (HsHandlespace *hs, HsPool *pool)
       }
       break;
     case SEL_HEAP:
-      CHECK (pool->heap_n == selectable, "heap holds %u, pool %u selectable", pool->heap_n, selectable);
-      for (guint32 p = HEAP_ROOT + 1; p < HEAP_ROOT + pool->heap_n; p++)
-        CHECK (!slot_less (pool->heap[p], pool->heap[p / 4 + 2]), "heap order at %u", p);
+      {
+        CHECK (pool->members == selectable, "groups hold %u, pool %u selectable", pool->members, selectable);
+        guint members = 0, live = 0;
+        for (guint32 g = 0; g < pool->groups_used; g++)
+          {
+            const Group *gr = &pool->groups[g];
+            if (gr->count == 0)
+              continue;
+            live++;
+            CHECK (group_find (pool, gr->key) == g, "group %u not found by its key", g);
+            CHECK (gr->pos >= HEAP_ROOT && gr->pos < HEAP_ROOT + pool->heap_n && pool->heap[gr->pos].grp == g,
+                   "heap position of group %u", g);
+            guint n = 0;
+            guint32 prev = NONE, i = gr->head;
+            do
+              {
+                const HsPoolElement *pe = pe_at (hs, i);
+                CHECK (SEL (hs, i) == g && pe->pool == pool, "member %u of group %u", pe->id, g);
+                CHECK (pe_at (hs, pe->ring_next)->ring_prev == i, "group %u ring links", g);
+                if (prev != NONE)
+                  {
+                    const HsPoolElement *pp = pe_at (hs, prev);
+                    CHECK (pp->seq < pe->seq, "group %u out of sequence order", g);
+                    CHECK (member_key (pool, pp, g) <= member_key (pool, pe, g), "group %u out of key order", g);
+                  }
+                prev = i;
+                i = pe->ring_next;
+                CHECK (++n <= gr->count, "group %u longer than counted", g);
+              }
+            while (i != gr->head);
+            CHECK (n == gr->count, "group %u count", g);
+            const HsPoolElement *front = pe_at (hs, gr->head);
+            CHECK (pool->heap[gr->pos].key == member_key (pool, front, g) && pool->heap[gr->pos].seq == front->seq,
+                   "heap slot of group %u", g);
+            members += n;
+          }
+        CHECK (members == pool->members, "group members %u != %u", members, pool->members);
+        CHECK (live == pool->heap_n, "%u live groups, %u in the heap", live, pool->heap_n);
+        for (guint32 p = HEAP_ROOT + 1; p < HEAP_ROOT + pool->heap_n; p++)
+          CHECK (!slot_less (pool->heap[p], pool->heap[p / 4 + 2]), "heap order at %u", p);
+      }
       break;
     case SEL_DENSE:
     case SEL_FENWICK:
