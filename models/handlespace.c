@@ -2,33 +2,41 @@
  * models/handlespace.c - pools, pool elements, the selection indexes of the
  * RFC 5356 policies, owners with incremental checksums, expiry, cursors.
  *
- * Design. PEs live in a slab of geometrically growing chunks (stable
- * addresses, 32-bit indexes, a free list), so every link between them is a
- * 4-byte index and nothing is allocated per registration unless a PE's
- * addresses exceed its 24-byte inline buffer. Each PE sits in
+ * Design. PEs live in a slab of 1024-PE chunks (stable addresses, 32-bit
+ * indexes, a free list), so every link between them is a 4-byte index and
+ * nothing is allocated per registration unless a PE's addresses exceed its
+ * 24-byte inline buffer. Each PE sits in
  *   - its pool's hash table (open addressing, linear probing, backward-shift
  *     deletion, keyed by PE identifier) and member list (joining order);
  *   - its owner's list (the PEs one registrar is home of), whose owner record
  *     keeps the count and the exact integer sum of the PEs' checksum words, so
  *     the RFC 5353 §3.6 checksum is a fold of that sum;
  *   - one selection structure chosen by the pool's policy:
- *       RR             a circular list with a head (RSERPOOL_FACTS §9.2): O(1);
+ *       RR    a ring with a head that advances per resolution: O(1);
  *       PRIO LU LUD PLU WRR
- *                      a cache-aligned 4-ary min-heap of 16-byte slots
- *                      (key, seq, pe), the layout of sim/kernel.c: ties on the
- *                      key go to the lowest sequence number, and a PE that is
- *                      "used" by a resolution gets a new, highest sequence
- *                      number, so equal keys are served round robin; WRR's key
- *                      is a virtual time (stride scheduling, policy.h);
- *       RAND           a dense array: O(1) draws;
- *       WRAND RLU      the dense array plus a Fenwick tree of the weights:
- *                      O(log n) draws, exact integer weights.
+ *             groups of PEs with equal sort key (WRR: equal weight), each a
+ *             ring in (key, seq) order, found by key through a small hash and
+ *             ordered by their fronts in a cache-aligned 4-ary heap (the
+ *             layout of sim/kernel.c). "Ties round robin" is then literal:
+ *             using a group's front advances the group's head, O(1) with no
+ *             heap work for PRIO/LU/PLU; LUD moves the PE to the group of its
+ *             degraded key; WRR (stride scheduling, policy.h) re-sorts only
+ *             its weight class among the classes. The heap holds groups, not
+ *             PEs, so it is as small as the number of distinct keys, and a
+ *             resolution touches a handful of cache lines even at 10^6 PEs.
+ *             Worst case (all keys distinct) it is a heap of single PEs;
+ *       RAND  a dense array: O(1) draws;
+ *       WRAND RLU
+ *             the dense array plus a Fenwick tree of the weights: O(log n)
+ *             draws with exact integer weights.
+ *     A PE's position in these structures is kept in an array beside the
+ *     slab, so moving others around does not touch PEs.
  * Pools are in a GTree ordered by handle (bytewise, then length): lookups are
  * O(log pools) and iteration is in a defined order.
  *
- * Sequence numbers are 32-bit; when they would wrap, the pool's heap is
- * renumbered in order (O(n log n) once per 4 G selections). WRR virtual times
- * are rebased to 0 when they pass 2^62.
+ * Sequence numbers are 32-bit; when they would wrap, the pool's members are
+ * renumbered in order (O(n log n) once per 4 G uses). WRR virtual times are
+ * rebased to 0 when they pass 2^62.
  *
  * Invariants: see hs_handlespace_sanity(), which checks all of them against a
  * recomputation. Not here: the protocol decisions around the database (who
@@ -167,11 +175,13 @@ typedef struct {
   guint64 sum;                  /* exact sum of the checksum words of the owned PEs */
 } Owner;
 
-#define SLAB_SHIFT 8            /* chunk k holds 256 << k PEs */
-#define SLAB_CHUNKS 23
+#define SLAB_SHIFT 10           /* PEs per chunk: 1024 (152 KiB) */
+#define SLAB_MASK ((1u << SLAB_SHIFT) - 1)
 
 typedef struct {
-  HsPoolElement *chunks[SLAB_CHUNKS];
+  HsPoolElement **chunks;
+  guint32        chunks_cap;
+  guint32        sel_cap;
   guint32       *sel;           /* per PE: heap position or dense slot, NONE if not selectable;
                                  * apart from the PEs so that heap moves touch 4 bytes, not a PE */
   guint32        n_chunks;
@@ -206,9 +216,7 @@ struct HsHandlespace {
 static inline HsPoolElement *
 slab_get (const Slab *s, guint32 idx)
 {
-  guint32 x = idx + (1u << SLAB_SHIFT);
-  guint k = (guint) (31 - __builtin_clz (x)) - SLAB_SHIFT;
-  return &s->chunks[k][x - ((1u << SLAB_SHIFT) << k)];
+  return &s->chunks[idx >> SLAB_SHIFT][idx & SLAB_MASK];
 }
 
 static guint32
@@ -223,13 +231,21 @@ slab_alloc (Slab *s)
   else
     {
       idx = s->used;
-      guint32 cap = (1u << SLAB_SHIFT) * ((1u << s->n_chunks) - 1);
-      if (idx == cap)
+      if ((idx & SLAB_MASK) == 0)
         {
-          g_assert (s->n_chunks < SLAB_CHUNKS);
-          s->chunks[s->n_chunks] = g_new (HsPoolElement, (gsize) (1u << SLAB_SHIFT) << s->n_chunks);
-          s->n_chunks++;
-          s->sel = g_renew (guint32, s->sel, (gsize) (1u << SLAB_SHIFT) * ((1u << s->n_chunks) - 1));
+          /* Fixed-size chunks: at most one chunk of slack, and PEs never move. */
+          g_assert (idx < G_MAXUINT32 - SLAB_MASK);
+          if (s->n_chunks == s->chunks_cap)
+            {
+              s->chunks_cap = s->chunks_cap == 0 ? 4 : s->chunks_cap * 2;
+              s->chunks = g_renew (HsPoolElement *, s->chunks, s->chunks_cap);
+            }
+          s->chunks[s->n_chunks++] = g_new (HsPoolElement, 1u << SLAB_SHIFT);
+        }
+      if (idx == s->sel_cap)
+        {
+          s->sel_cap = s->sel_cap == 0 ? 64 : s->sel_cap * 2;
+          s->sel = g_renew (guint32, s->sel, s->sel_cap);
         }
       s->used++;
     }
@@ -2045,6 +2061,7 @@ hs_handlespace_free (HsHandlespace *hs)
   g_hash_table_unref (hs->owners);
   for (guint32 k = 0; k < hs->slab.n_chunks; k++)
     g_free (hs->slab.chunks[k]);
+  g_free (hs->slab.chunks);
   g_free (hs->slab.sel);
   g_free (hs);
 }
@@ -2158,8 +2175,8 @@ gsize
 hs_handlespace_memory_usage (const HsHandlespace *hs)
 {
   gsize bytes = sizeof (HsHandlespace);
-  for (guint32 k = 0; k < hs->slab.n_chunks; k++)
-    bytes += ((gsize) 1 << SLAB_SHIFT << k) * (sizeof (HsPoolElement) + sizeof (guint32));
+  bytes += (gsize) hs->slab.n_chunks * (1u << SLAB_SHIFT) * sizeof (HsPoolElement)
+           + (gsize) hs->slab.chunks_cap * sizeof (gpointer) + (gsize) hs->slab.sel_cap * sizeof (guint32);
   g_tree_foreach (hs->pools, mem_pool_cb, &bytes);
   bytes += g_hash_table_size (hs->owners) * (sizeof (Owner) + 3 * sizeof (gpointer));
   return bytes;
