@@ -96,10 +96,14 @@ struct HsPoolElement {
   } addrs;
 };
 
-/* A heap slot orders a group by its front PE: (key, seq). */
+/*
+ * A heap slot orders a group by its front PE: (key, seq). Groups of the
+ * other grouped policies have distinct keys, so their slots carry seq 0 and
+ * rotating such a group touches neither the heap nor its new front.
+ */
 typedef struct {
   guint64 key;    /* WRR: the front's pass; otherwise the group's sort key */
-  guint32 seq;    /* the front's sequence number */
+  guint32 seq;    /* WRR: the front's sequence number; otherwise 0 */
   guint32 grp;    /* group index */
 } HeapSlot;
 
@@ -670,8 +674,13 @@ group_settle (HsPool *pool, guint32 g)
       pool->groups_free = g;
       return;
     }
-  const HsPoolElement *front = pe_at (pool->hs, gr->head);
-  HeapSlot x = { member_key (pool, front, g), front->seq, g };
+  HeapSlot x = { gr->key, 0, g };
+  if (pool->policy_type == HS_POLICY_WRR)
+    {
+      const HsPoolElement *front = pe_at (pool->hs, gr->head);
+      x.key = front->pass;
+      x.seq = front->seq;
+    }
   if (gr->pos == NONE)
     heap_push (pool, x);
   else
@@ -699,7 +708,8 @@ seq_renumber (HsPool *pool)
   for (guint32 i = 0; i < n; i++)
     pe_at (pool->hs, idx[i])->seq = i;
   for (guint32 p = HEAP_ROOT; p < HEAP_ROOT + pool->heap_n; p++)
-    pool->heap[p].seq = pe_at (pool->hs, pool->groups[pool->heap[p].grp].head)->seq;
+    if (pool->policy_type == HS_POLICY_WRR)
+      pool->heap[p].seq = pe_at (pool->hs, pool->groups[pool->heap[p].grp].head)->seq;
   pool->next_seq = n;
   g_free (idx);
 }
@@ -755,7 +765,11 @@ group_unlink (HsPool *pool, guint32 g, HsPoolElement *pe)
   SEL (pool->hs, pe->self) = NONE;
 }
 
-/* The front of group g was used: it becomes the tail with a new sequence number (the caller settles g). */
+/*
+ * The front of group g was used: it becomes the tail with a new sequence
+ * number (for WRR the caller settles g). The new front is prefetched: the
+ * next resolution will most likely return it.
+ */
 static void
 group_rotate (HsPool *pool, guint32 g, HsPoolElement *front)
 {
@@ -763,6 +777,7 @@ group_rotate (HsPool *pool, guint32 g, HsPoolElement *front)
   g_assert (gr->head == front->self);
   front->seq = next_seq (pool);
   gr->head = front->ring_next;
+  __builtin_prefetch (pe_at (pool->hs, gr->head));
 }
 
 /* Key of the group a PE belongs in: WRR weight, or the policy's sort key. */
@@ -1837,7 +1852,8 @@ select_grouped (HsPool *pool, HsPoolElement **out, guint max, guint inc)
   for (guint i = 0; i < m; i++)
     {
       HsPoolElement *pe = out[i];
-      guint32 g = SEL (hs, pe->self);
+      /* The first PE is the root group's front; saves a lookup (a cache miss in large pools). */
+      guint32 g = i == 0 ? pool->heap[HEAP_ROOT].grp : SEL (hs, pe->self);
       switch (pool->policy_type)
         {
         case HS_POLICY_WRR:
@@ -1855,9 +1871,8 @@ select_grouped (HsPool *pool, HsPoolElement **out, guint max, guint inc)
           grouped_insert (pool, pe);
           break;
         default:
-          /* Same key: round robin among equals. */
+          /* Same key: round robin among equals; the group keeps its place. */
           group_rotate (pool, g, pe);
-          group_settle (pool, g);
           break;
         }
     }
@@ -2287,8 +2302,9 @@ sanity_selection (HsHandlespace *hs, HsPool *pool)
             while (i != gr->head);
             CHECK (n == gr->count, "group %u count", g);
             const HsPoolElement *front = pe_at (hs, gr->head);
-            CHECK (pool->heap[gr->pos].key == member_key (pool, front, g) && pool->heap[gr->pos].seq == front->seq,
-                   "heap slot of group %u", g);
+            gboolean wrr = pool->policy_type == HS_POLICY_WRR;
+            CHECK (pool->heap[gr->pos].key == member_key (pool, front, g)
+                   && pool->heap[gr->pos].seq == (wrr ? front->seq : 0), "heap slot of group %u", g);
             members += n;
           }
         CHECK (members == pool->members, "group members %u != %u", members, pool->members);
