@@ -7,7 +7,7 @@
  * order, down to empty), and bytes per PE. Registrations and deregistrations
  * are also timed with a kernel, i.e. with a lifetime timer per PE.
  *
- * Each measurement repeats until about 10^6 operations were timed, so small N
+ * Each measurement repeats until about 5 * 10^5 operations were timed, so small N
  * are not lost in clock resolution. Times are the thread's CPU time (user +
  * system), so that other processes on a shared machine do not count; the
  * clock is fine here: this is a benchmark, not model code. Freed memory is
@@ -111,7 +111,7 @@ typedef struct {
 static void
 bench_one (guint n, guint32 type, guint64 selections, Result *res)
 {
-  guint reps = MAX (1u, 1000000u / n);
+  guint reps = MAX (1u, 500000u / n);
   SimRng rng;
   sim_rng_init (&rng, 1, "bench/handlespace/values");
   HsRegistration *regs = g_new (HsRegistration, n);

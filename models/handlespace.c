@@ -186,8 +186,9 @@ typedef struct {
   HsPoolElement **chunks;
   guint32        chunks_cap;
   guint32        sel_cap;
-  guint32       *sel;           /* per PE: heap position or dense slot, NONE if not selectable;
-                                 * apart from the PEs so that heap moves touch 4 bytes, not a PE */
+  guint32       *sel;           /* per PE: its group (grouped policies) or dense slot (random
+                                 * ones), NONE if not selectable; apart from the PEs so that
+                                 * swaps and lookups touch 4 bytes, not a PE */
   guint32        n_chunks;
   guint32        used;          /* indexes ever handed out */
   guint32        free_head;

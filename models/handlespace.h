@@ -27,7 +27,10 @@
  * reschedules itself: at most one extra event per registration life, no
  * kernel operation per re-registration). Without a kernel, "now" is always 0
  * and nothing expires: that is for benchmarks and selection tests, which then
- * pay nothing for timers.
+ * pay nothing for timers. The cost of the timers is one kernel schedule per
+ * new PE and one cancel per removal: at 10^5 PEs registrations run at
+ * 70-100 % and deregistrations at 60-95 % of their kernel-less rate
+ * (bench/bench-handlespace, columns reg+tmr and dereg+tmr).
  *
  * Pointers: an HsPoolElement * stays valid until that PE is removed; an
  * HsPool * until its last PE is removed (the pool is deleted with it). Both
