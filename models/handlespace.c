@@ -681,6 +681,8 @@ group_settle (HsPool *pool, guint32 g)
       const HsPoolElement *front = pe_at (pool->hs, gr->head);
       x.key = front->pass;
       x.seq = front->seq;
+      /* When this class is next used, the PE behind its front becomes the front and is read. */
+      __builtin_prefetch (pe_at (pool->hs, front->ring_next));
     }
   if (gr->pos == NONE)
     heap_push (pool, x);
