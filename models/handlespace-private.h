@@ -17,6 +17,9 @@ G_BEGIN_DECLS
  */
 gboolean hs_handlespace_sanity (HsHandlespace *hs);
 
+/* For tests: advance a pool's sequence counter, e.g. to just below the wrap that renumbers it. */
+void     hs_pool_set_next_seq (HsPool *pool, guint32 next_seq);
+
 /* Bytes held by the handlespace's own structures (capacities, not just the used parts). */
 gsize    hs_handlespace_memory_usage (const HsHandlespace *hs);
 

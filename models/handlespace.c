@@ -681,8 +681,6 @@ group_settle (HsPool *pool, guint32 g)
       const HsPoolElement *front = pe_at (pool->hs, gr->head);
       x.key = front->pass;
       x.seq = front->seq;
-      /* When this class is next used, the PE behind its front becomes the front and is read. */
-      __builtin_prefetch (pe_at (pool->hs, front->ring_next));
     }
   if (gr->pos == NONE)
     heap_push (pool, x);
@@ -2171,6 +2169,13 @@ hs_result_to_string (HsResult result)
       return "unknown pool handle";
     }
   return "unknown result";
+}
+
+void
+hs_pool_set_next_seq (HsPool *pool, guint32 next_seq)
+{
+  g_return_if_fail (pool != NULL && next_seq >= pool->next_seq);
+  pool->next_seq = next_seq;
 }
 
 /* ---- accounting and invariants ------------------------------------------------------------------------ */

@@ -275,6 +275,28 @@ test_plu_sequence (void)
   g_assert_cmpstr (one, ==, "4 2 4 2");
 }
 
+/* When the 32-bit sequence numbers wrap, the pool is renumbered and round robin goes on undisturbed. */
+static void
+test_sequence_wrap (void)
+{
+  g_autoptr (HsHandlespace) lu = hs_handlespace_new (NULL);
+  g_autoptr (HsHandlespace) wrr = hs_handlespace_new (NULL);
+  HsPolicy p = { .type = HS_POLICY_LU, .load = 7 };
+  HsPolicy a = { .type = HS_POLICY_WRR, .weight = 2 };
+  HsPolicy b = { .type = HS_POLICY_WRR, .weight = 1 };
+  for (guint32 id = 1; id <= 4; id++)
+    add_pe (lu, id, &p);
+  add_pe (wrr, 1, &a);
+  add_pe (wrr, 2, &b);
+  add_pe (wrr, 3, &b);
+  hs_pool_set_next_seq (hs_handlespace_find_pool (lu, POOL, POOL_LEN), G_MAXUINT32 - 3);
+  hs_pool_set_next_seq (hs_handlespace_find_pool (wrr, POOL, POOL_LEN), G_MAXUINT32 - 3);
+  g_autofree char *s1 = select_ids (lu, NULL, 1, 10);
+  g_assert_cmpstr (s1, ==, "1 2 3 4 1 2 3 4 1 2");
+  g_autofree char *s2 = select_ids (wrr, NULL, 1, 12);
+  g_assert_cmpstr (s2, ==, "1 2 3 1 1 2 3 1 1 2 3 1");
+}
+
 /* Pearson's chi-square of observed counts against expected ones. */
 static double
 chi_square (const guint *observed, const double *expected, guint n)
@@ -435,6 +457,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/policy/lud/sequence", test_lud_sequence);
   g_test_add_func ("/models/policy/lud/max-increment", test_lud_max_increment);
   g_test_add_func ("/models/policy/plu/sequence", test_plu_sequence);
+  g_test_add_func ("/models/policy/sequence-wrap", test_sequence_wrap);
   g_test_add_func ("/models/policy/rand/chi-square", test_rand_distribution);
   g_test_add_func ("/models/policy/wrand/chi-square", test_wrand_distribution);
   g_test_add_func ("/models/policy/rlu/chi-square", test_rlu_distribution);
