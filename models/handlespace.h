@@ -157,7 +157,10 @@ typedef void (*HsExpiryFunc) (HsHandlespace *hs, HsPoolElement *pe, gpointer use
 
 /* ---- the handlespace ---- */
 
-/* kernel may be NULL (no clock, no expiry; see the top comment). */
+/*
+ * kernel may be NULL (no clock, no expiry; see the top comment). Free the
+ * handlespace before its kernel: freeing cancels the pending expiry timers.
+ */
 HsHandlespace *hs_handlespace_new (SimKernel *kernel);
 void           hs_handlespace_free (HsHandlespace *hs);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HsHandlespace, hs_handlespace_free)
