@@ -63,6 +63,8 @@
 
 #include <math.h>
 
+/* Host addresses on a LAN's /16 (sim/net.h): .0.1 to .255.254. */
+#define NETLOAD_LAN_HOSTS 65534u
 /* Sizes are clamped to what one IPv4 packet (and one capture record) holds. */
 #define NETLOAD_MAX_SIZE MIN (SIM_PCAP_MAX_SCTP_PAYLOAD, SIM_PCAP_MAX_UDP_PAYLOAD)
 
@@ -446,11 +448,20 @@ netload_create (const SimModelContext *ctx, GError **error)
                    "model netload places its hosts on the LANs of net.lans: it must be at least 1");
       return NULL;
     }
+  guint n_hosts = (guint) sim_params_int (p, "netload.hosts");
+  if (n_hosts > (guint64) cfg.lans * NETLOAD_LAN_HOSTS)
+    {
+      g_set_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID,
+                   "netload.hosts (%u) do not fit on net.lans (%u) LANs of %u addresses each", n_hosts, cfg.lans,
+                   NETLOAD_LAN_HOSTS);
+      net_config_clear (&cfg);
+      return NULL;
+    }
   Netload *m = g_new0 (Netload, 1);
   m->kernel = ctx->kernel;
   m->net = net_new (ctx->kernel, ctx->seed, &cfg);
   net_config_clear (&cfg);
-  m->n_hosts = (guint) sim_params_int (p, "netload.hosts");
+  m->n_hosts = n_hosts;
   m->hosts = g_new0 (NetloadHost, m->n_hosts);
   m->flows = g_ptr_array_new_with_free_func (g_free);
   m->interval = *sim_params_dist (p, "netload.interval");

@@ -29,8 +29,8 @@ static const SimModelType *const models[] = {
 /* The `model` key: its choices are the registered models. */
 static const SimParamDecl model_param[] = {
   { "model", SIM_PARAM_ENUM, NULL, 0, 0, "mm1,netload",
-    "The model to run: mm1 (the M/M/1 validation model), netload (traffic on the virtual network; "
-    "`poolsim list models`)." },
+    "The model to run: mm1 (the M/M/1 validation model) or netload (traffic on the virtual network); "
+    "`poolsim list models`." },
 };
 
 const SimModelType *const *
