@@ -13,6 +13,7 @@
 #include "sim/cmd-common.h"
 
 #include "models/mm1.h"
+#include "models/netload.h"
 #include "sim/net.h"
 
 #include <stdio.h>
@@ -21,13 +22,15 @@
 
 static const SimModelType *const models[] = {
   &mm1_model_type,
+  &netload_model_type,
   NULL,
 };
 
 /* The `model` key: its choices are the registered models. */
 static const SimParamDecl model_param[] = {
-  { "model", SIM_PARAM_ENUM, NULL, 0, 0, "mm1",
-    "The model to run: mm1 (the M/M/1 validation model; `poolsim list models`)." },
+  { "model", SIM_PARAM_ENUM, NULL, 0, 0, "mm1,netload",
+    "The model to run: mm1 (the M/M/1 validation model) or netload (traffic on the virtual network); "
+    "`poolsim list models`." },
 };
 
 const SimModelType *const *

@@ -154,7 +154,7 @@ test_list_params (void)
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "mm1.load  (number; default: 0.8; [0.001, 0.999])\n    Offered load"));
   g_assert_nonnull (strstr (r.out, "sim-time-limit  (time; default: 0s; >= 0)\n"));
-  g_assert_nonnull (strstr (r.out, "model  (enum; default: required; one of: mm1)\n"));
+  g_assert_nonnull (strstr (r.out, "model  (enum; default: required; one of: mm1,netload)\n"));
   result_clear (&r);
   Result bad = poolsim ("list", "nothing", NULL);
   g_assert_cmpint (bad.status, ==, 2);
