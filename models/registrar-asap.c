@@ -103,9 +103,15 @@ pe_link (RegPe *rp, RegAsapConn *conn)
         rp->next->prev = rp->prev;
       if (old->pes == NULL && old->outgoing && old->assoc != NULL)
         {
-          /* Nobody is reached through it any more. */
+          /* Nobody is reached through it any more: close it (at once if it is still being set up). */
           conn_unpublish (old);
-          net_assoc_shutdown (old->assoc);
+          if (net_assoc_is_up (old->assoc))
+            net_assoc_shutdown (old->assoc);
+          else
+            {
+              net_assoc_abort (old->assoc);
+              conn_free (old);
+            }
         }
     }
   rp->conn = conn;

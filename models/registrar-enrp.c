@@ -707,12 +707,26 @@ mentor_timeout (SimKernel *k, gpointer ctx, gpointer data)
   try_next_mentor (r);
 }
 
+/* Close an association this side opened: gracefully once up (its CLOSED event forgets it), else at once. */
+static void
+enrp_out_close (Registrar *r, NetAssoc *a)
+{
+  if (net_assoc_is_up (a))
+    net_assoc_shutdown (a);
+  else
+    {
+      g_ptr_array_remove (r->enrp_out, a);
+      g_ptr_array_remove (r->intros, a);
+      net_assoc_abort (a);
+    }
+}
+
 static void
 drop_mentor_assoc (Registrar *r)
 {
   if (r->mentor == NULL)
     return;
-  net_assoc_shutdown (r->mentor);
+  enrp_out_close (r, r->mentor);
   r->mentor = NULL;
 }
 
@@ -781,13 +795,13 @@ start_serving (Registrar *r)
       m.type = CODEC_ENRP_PRESENCE;
       m.flags = CODEC_FLAG_PRESENCE_REPLY_REQUIRED;
       m.sender_id = r->id;
-      m.u.presence.has_checksum = TRUE;
-      m.u.presence.checksum = hs_handlespace_owner_checksum (r->hs, r->id);
+      /* No checksum: the introduction may arrive late (the server may not be up yet), and a
+       * stale checksum would start a needless audit; the heartbeats carry it. */
       m.u.presence.has_server_info = TRUE;
       m.u.presence.server_info = own_server_info (r, addrs);
       NetAssoc *a = enrp_connect (r, addr);
       registrar_send (r, a, &m);
-      net_assoc_shutdown (a);
+      g_ptr_array_add (r->intros, a);
     }
   r->heartbeat_timer = sim_kernel_schedule (r->kernel, 0, heartbeat_fired, r, NULL);
   registrar_asap_start_serving (r);
@@ -873,8 +887,14 @@ enrp_out_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
 {
   Registrar *r = user_data;
   if (ev == NET_ASSOC_UP)
-    return;
+    {
+      /* An introduction: its PRESENCE goes out now; then close. */
+      if (g_ptr_array_remove (r->intros, assoc))
+        net_assoc_shutdown (assoc);
+      return;
+    }
   g_ptr_array_remove (r->enrp_out, assoc);
+  g_ptr_array_remove (r->intros, assoc);
   if (assoc == r->mentor)
     {
       r->mentor = NULL;
@@ -950,5 +970,6 @@ registrar_enrp_close (Registrar *r, gboolean host_down)
     }
   g_ptr_array_set_size (r->enrp_out, 0);
   g_ptr_array_set_size (r->enrp_in, 0);
+  g_ptr_array_set_size (r->intros, 0);
   r->enrp_listener = NULL;
 }

@@ -114,6 +114,7 @@ struct Registrar {
   GPtrArray      *peers;          /* RegPeer *, ascending by ID */
   GPtrArray      *enrp_in;        /* NetAssoc * of accepted ENRP associations */
   GPtrArray      *enrp_out;       /* NetAssoc * of ENRP associations it opened, until their end */
+  GPtrArray      *intros;         /* ... of them, carrying one PRESENCE to a listed server: closed once up */
   guint           mentor_next;    /* next index into static_peers to try */
   NetAssoc       *mentor;         /* association to the mentor being asked */
   guint32         mentor_id;

@@ -110,6 +110,15 @@ registrar_config_init (RegistrarConfig *cfg)
   g_autoptr (SimParamTable) table = sim_param_table_new ();
   sim_param_table_add (table, registrar_param_decls, G_N_ELEMENTS (registrar_param_decls));
   g_autoptr (SimParams) params = sim_params_new (table);
+  for (gsize i = 0; i < G_N_ELEMENTS (registrar_param_decls); i++)
+    {
+      SimParamValue v;
+      g_autoptr (GError) error = NULL;
+      if (!sim_param_parse (&registrar_param_decls[i], registrar_param_decls[i].def, &v, &error))
+        g_error ("registrar: default of %s does not parse: %s", registrar_param_decls[i].key, error->message);
+      v.is_default = TRUE;
+      sim_params_set (params, &v);
+    }
   registrar_config_from_params (params, cfg);
 }
 
@@ -420,6 +429,7 @@ registrar_new (Net *net, NetHost *host, guint32 server_id, const RegistrarConfig
   r->peers = g_ptr_array_new ();
   r->enrp_in = g_ptr_array_new ();
   r->enrp_out = g_ptr_array_new ();
+  r->intros = g_ptr_array_new ();
   r->scratch_pes = g_array_new (FALSE, TRUE, sizeof (CodecPoolElement));
   r->scratch_addrs = g_array_new (FALSE, TRUE, sizeof (CodecAddress));
   r->scratch_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -443,6 +453,7 @@ registrar_free (Registrar *r)
   g_ptr_array_unref (r->peers);
   g_ptr_array_unref (r->enrp_in);
   g_ptr_array_unref (r->enrp_out);
+  g_ptr_array_unref (r->intros);
   g_array_unref (r->scratch_pes);
   g_array_unref (r->scratch_addrs);
   g_array_unref (r->scratch_ids);
