@@ -132,8 +132,18 @@ typedef struct {
   GArray      *times;      /* SimTime */
   GPtrArray   *raw;        /* GBytes received */
   gboolean     answer_ka;
+  gboolean     abort_on_ka;  /* abort the association a keep-alive came on (right after this event) */
   guint32      pe_id;
 } Ep;
+
+static void
+ep_abort_later (SimKernel *k, gpointer ctx, gpointer data)
+{
+  NetAssoc **slot = data;
+  if (*slot != NULL)
+    net_assoc_abort (*slot);
+  *slot = NULL;
+}
 
 static void
 ep_receive (NetAssoc *a, const NetMessage *nm, gpointer user_data)
@@ -153,6 +163,8 @@ ep_receive (NetAssoc *a, const NetMessage *nm, gpointer user_data)
       ack.u.pe_ref.pe_id = ep->pe_id;
       rsp_send (ep->t->net, a, 0, &ack);
     }
+  if (m.type == CODEC_ASAP_ENDPOINT_KEEP_ALIVE && ep->abort_on_ka && a == ep->assoc)
+    sim_kernel_schedule (ep->t->k, 0, ep_abort_later, ep, &ep->assoc);
   g_array_append_val (ep->msgs, m);
 }
 
@@ -300,6 +312,31 @@ ep_resolve (Ep *ep, const char *handle)
 
 #define HANDLE(s) ((const guint8 *) (s)), strlen (s)
 
+/* A recorder that keeps scalars by name. */
+typedef struct {
+  SimRecorder rec;
+  GHashTable *values;   /* name -> double */
+} RecCapture;
+
+static void
+rec_scalar (SimRecorder *rec, const char *module, const char *name, double value, const char *unit)
+{
+  RecCapture *rc = (RecCapture *) rec;
+  g_assert_cmpstr (module, ==, "registrar[0]");
+  g_assert_false (g_hash_table_contains (rc->values, name));
+  g_hash_table_insert (rc->values, g_strdup (name), g_memdup2 (&value, sizeof value));
+}
+
+static const SimRecorderClass rec_capture_class = { rec_scalar, NULL, NULL, NULL };
+
+static double
+rec_value (RecCapture *rc, const char *name)
+{
+  const double *v = g_hash_table_lookup (rc->values, name);
+  g_assert_nonnull (v);
+  return *v;
+}
+
 /* ---- ASAP -------------------------------------------------------------------------------- */
 
 /* An accepted registration: R = 0, exact response bytes, the PE owned with the association's address. */
@@ -336,6 +373,16 @@ test_registration_accepted (void)
   g_assert_cmpuint (asap.addrs[0].bytes[3], ==, 1);
   g_assert_cmpuint (registrar_counters (r)->registrations_new, ==, 1);
   g_assert_cmpuint (hs_handlespace_owner_count (registrar_handlespace (r), 0x1001), ==, 1);
+  /* What it records. */
+  RecCapture rc = { { &rec_capture_class }, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free) };
+  registrar_record (r, &rc.rec, "registrar[0]");
+  g_assert_cmpfloat (rec_value (&rc, "registrar.registrations"), ==, 1);
+  g_assert_cmpfloat (rec_value (&rc, "registrar.rx.asap_registration"), ==, 1);
+  g_assert_cmpfloat (rec_value (&rc, "registrar.tx.asap_registration_response"), ==, 1);
+  g_assert_cmpfloat (rec_value (&rc, "registrar.decode_errors.truncated"), ==, 0);
+  g_assert_cmpfloat (rec_value (&rc, "registrar.pool_elements"), ==, 1);
+  g_assert_cmpfloat (rec_value (&rc, "registrar.owned"), ==, 1);
+  g_hash_table_unref (rc.values);
   registrar_free (r);
   ep_free (pe);
   t_clear (&t);
@@ -644,12 +691,22 @@ test_keep_alive_timeout (void)
   Ep *good = ep_new (&t, "good", 1, 1);
   Ep *silent = ep_new (&t, "silent", 2, 2);
   silent->answer_ka = FALSE;
+  Ep *aborter = ep_new (&t, "aborter", 3, 3);
+  aborter->answer_ka = FALSE;
+  aborter->abort_on_ka = TRUE;
   ep_connect (good, raddr (0));
   ep_connect (silent, raddr (0));
+  ep_connect (aborter, raddr (0));
   ep_register (good, "pool", HS_POLICY_RR, 0);
   ep_register (silent, "pool", HS_POLICY_RR, 0);
+  ep_register (aborter, "pool", HS_POLICY_RR, 0);
   t_run (&t, 1 * S);
   HsHandlespace *hs = registrar_handlespace (r);
+  /* The association of a PE that a keep-alive is waiting on fails: removed at once (send failure). */
+  SimTime ka3 = hs_pe_get_last_update (hs_handlespace_find (hs, HANDLE ("pool"), 3)) + 5 * S;
+  t_run (&t, ka3 + 10 * MS);
+  g_assert_null (hs_handlespace_find (hs, HANDLE ("pool"), 3));
+  g_assert_cmpuint (registrar_counters (r)->send_failures, ==, 1);
   SimTime registered = hs_pe_get_last_update (hs_handlespace_find (hs, HANDLE ("pool"), 2));
   SimTime gone = registered + 5 * S + 2 * S;
   t_run (&t, gone - 1);
@@ -666,6 +723,7 @@ test_keep_alive_timeout (void)
   registrar_free (r);
   ep_free (good);
   ep_free (silent);
+  ep_free (aborter);
   t_clear (&t);
 }
 
