@@ -818,7 +818,11 @@ client_ka_due (SimKernel *k, gpointer ctx, gpointer data)
   calcapp_send (c->net, c->assoc, c->kinds, CALCAPP_KEEPALIVE, c->job->id, 0, 0);
   c->stats.keepalives++;
   if (c->ka_timeout == SIM_EVENT_NONE)
-    c->ka_timeout = sim_kernel_schedule (k, c->cfg.keepalive_timeout, client_ka_timeout, c, NULL);
+    {
+      /* A keep-alive is an attempt to reach the PE: its loss is a failure event of its own. */
+      pu_pe_tried (c->pu, c->pe_id);
+      c->ka_timeout = sim_kernel_schedule (k, c->cfg.keepalive_timeout, client_ka_timeout, c, NULL);
+    }
 }
 
 static void
@@ -938,6 +942,7 @@ client_receive (NetAssoc *assoc, const NetMessage *m, gpointer user_data)
       break;
     case CALCAPP_KEEPALIVE_ACK:
       client_cancel (c, &c->ka_timeout);
+      pu_pe_reached (c->pu, c->pe_id);
       break;
     default:
       c->stats.unexpected++;   /* a PU's message sent to a PU */
