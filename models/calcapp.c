@@ -709,7 +709,6 @@ struct CalcAppClient {
   guint32            pe_id;
   NetAddr            pe_addr;
   guint32            next_job_id;
-  guint64            resolve_gen;    /* tells a stale resolution answer from the current one */
   SimEventId         arrival, request_timer, ka_timer, ka_timeout, retry_timer;
   gboolean           started;
   CalcAppObserver    observer;
@@ -952,20 +951,12 @@ client_receive (NetAssoc *assoc, const NetMessage *m, gpointer user_data)
 
 static const NetAssocCallbacks client_callbacks = { client_event, client_receive };
 
-typedef struct {
-  CalcAppClient *client;
-  guint64        gen;
-} ClientResolveTicket;
-
+/* At most one resolution per client is outstanding (client_resolve runs only outside CLIENT_RESOLVING). */
 static void
 client_resolved (PoolUser *pu, PuResolveResult result, const PuPeInfo *pes, guint n, gpointer user_data)
 {
-  ClientResolveTicket *t = user_data;
-  CalcAppClient *c = t->client;
-  gboolean current = t->gen == c->resolve_gen && c->state == CLIENT_RESOLVING;
-  g_free (t);
-  if (!current)
-    return;
+  CalcAppClient *c = user_data;
+  g_return_if_fail (c->state == CLIENT_RESOLVING);
   const PuPeInfo *pe = NULL;
   for (guint i = 0; result == PU_RESOLVE_OK && i < n && pe == NULL; i++)
     if (pes[i].transport == CODEC_PARAM_SCTP_TRANSPORT)
@@ -994,10 +985,7 @@ static void
 client_resolve (CalcAppClient *c)
 {
   c->state = CLIENT_RESOLVING;
-  ClientResolveTicket *t = g_new (ClientResolveTicket, 1);
-  t->client = c;
-  t->gen = ++c->resolve_gen;
-  pu_resolve (c->pu, client_resolved, t);
+  pu_resolve (c->pu, client_resolved, c);
 }
 
 static void
@@ -1052,7 +1040,6 @@ client_host_state (PoolUser *pu, gboolean up, gpointer user_data)
   g_ptr_array_set_size (c->closing, 0);
   client_stop_timers (c);
   client_cancel (c, &c->arrival);
-  c->resolve_gen++;
   guint lost = g_queue_get_length (&c->queue) + (c->job != NULL ? 1 : 0);
   c->stats.failed += lost;
   g_queue_clear_full (&c->queue, g_free);

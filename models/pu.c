@@ -23,6 +23,7 @@ typedef struct {
 typedef struct {
   PoolUser   *pu;
   PuWaiter    waiter;
+  guint       epoch;      /* the PU's epoch when scheduled: a crash in between cancels it */
   guint       n;
   PuPeInfo    pes[];
 } PuDelivery;
@@ -47,6 +48,7 @@ struct PoolUser {
   guint           rr_next;         /* round-robin position in the cache */
   GHashTable     *attempts;        /* pe id -> PU_ATTEMPT_* */
   GBytes         *cookie;
+  guint           epoch;           /* incremented by a host crash */
   PuAppCallbacks  app;
   gpointer        app_data;
   PuStats         stats;
@@ -200,7 +202,8 @@ static void
 pu_deliver (SimKernel *k, gpointer ctx, gpointer data)
 {
   PuDelivery *d = data;
-  d->waiter.fn (d->pu, PU_RESOLVE_OK, d->pes, d->n, d->waiter.data);
+  if (d->epoch == d->pu->epoch)
+    d->waiter.fn (d->pu, PU_RESOLVE_OK, d->pes, d->n, d->waiter.data);
   g_free (d);
 }
 
@@ -225,6 +228,7 @@ pu_resolve_from_cache (PoolUser *pu, PuResolveFn fn, gpointer user_data)
   PuDelivery *d = g_malloc (sizeof (PuDelivery) + n * sizeof (PuPeInfo));
   d->pu = pu;
   d->waiter = (PuWaiter) { fn, user_data };
+  d->epoch = pu->epoch;
   d->n = n;
   const PuPeInfo *c = (const PuPeInfo *) pu->cache->data;
   guint32 policy = c[0].policy_type;
@@ -484,6 +488,7 @@ pu_host_state (NetHost *host, gboolean up, gpointer user_data)
   PoolUser *pu = user_data;
   if (!up)
     {
+      pu->epoch++;
       pu->home = NULL;
       sim_kernel_cancel (pu->kernel, pu->t1);
       pu->t1 = SIM_EVENT_NONE;
