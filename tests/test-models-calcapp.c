@@ -11,6 +11,9 @@
 
 #include "tests/endpoint-test-util.h"
 
+#include "sim/net-capture.h"
+
+#include <glib/gstdio.h>
 #include <math.h>
 
 #define SEED 99
@@ -467,6 +470,52 @@ test_utilization_matches_load (void)
   sys_clear (&s);
 }
 
+/* A failover run written as pcap: tshark dissects ASAP (cookies, echo) and CalcApp with nothing malformed. */
+static void
+test_pcap_tshark (void)
+{
+  const char *shared = g_getenv ("POOLSIM_SHARED");
+  g_autofree char *tshark = g_find_program_in_path ("tshark");
+  if (shared == NULL || tshark == NULL)
+    {
+      g_test_skip ("needs POOLSIM_SHARED (make check) and tshark");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("poolsim-calcapp-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (dir, "calcapp.pcap", NULL);
+  Sys s;
+  sys_init (&s);
+  g_assert_true (net_capture_open (s.r.tn.net, path, NULL, &error));
+  s.cfg.keepalive_interval = 1 * SIM_S;
+  s.cfg.keepalive_timeout = 1 * SIM_S;
+  sys_add_pe (&s, CODEC_POLICY_LEAST_USED_DEGRADATION);
+  sys_add_pe (&s, CODEC_POLICY_LEAST_USED_DEGRADATION);
+  CalcAppClient *c = sys_add_pu (&s);
+  tep_run_until (&s.r, 1 * SIM_S);
+  calcapp_client_enqueue (c, 10000000);
+  tep_run_until (&s.r, 5 * SIM_S);
+  net_host_crash (pe_host (s.pes->pdata[0]));
+  tep_run_until (&s.r, 30 * SIM_S);
+  g_assert_cmpuint (calcapp_client_stats (c)->completed, ==, 1);
+  g_assert_true (net_capture_close (s.r.tn.net, &error));
+  sys_clear (&s);
+
+  g_autofree char *tool = g_build_filename (shared, "tools", "check-pcap", NULL);
+  const char *argv[] = { tool, "--expect", "ASAP Cookie Echo=1", "--expect", "ASAP Endpoint Unreachable=1",
+                         path, NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  int status = 0;
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("check-pcap failed:\n%s\n%s", out, err);
+  g_assert_nonnull (strstr (out, " 0 malformed"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -480,5 +529,6 @@ main (int argc, char **argv)
   g_test_add_func ("/models/calcapp/client/request-timeout", test_request_timeout);
   g_test_add_func ("/models/calcapp/client/reject-retry", test_reject_retry);
   g_test_add_func ("/models/calcapp/utilization-matches-load", test_utilization_matches_load);
+  g_test_add_func ("/models/calcapp/pcap/tshark-clean", test_pcap_tshark);
   return g_test_run ();
 }
