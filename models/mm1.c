@@ -17,11 +17,14 @@
  * the warm-up; utilization and queue length are time averages from the
  * warm-up to the end. The queue is a GQueue of arrival times (16 bytes per
  * waiting customer); a finite mm1.capacity drops arrivals that find it full.
+ * A warm-up that lasts until the end of the run is refused (the run fails
+ * with that error): it would record empty statistics as if they were results.
  */
 #include "config.h"
 
 #include "models/mm1.h"
 
+#include "sim/scenario.h"
 #include "sim/stat.h"
 
 typedef struct {
@@ -112,6 +115,14 @@ static gpointer
 mm1_create (const SimModelContext *ctx, GError **error)
 {
   const SimParams *p = ctx->params;
+  /* The statistics start at the warm-up: ending there or before would record empty ones as results. */
+  if (ctx->end != SIM_TIME_MAX && ctx->warmup >= ctx->end)
+    {
+      g_set_error (error, SIM_SCENARIO_ERROR, SIM_SCENARIO_ERROR_VALUE,
+                   "warmup-period (%.15g s) is not shorter than sim-time-limit (%.15g s): the M/M/1 model would "
+                   "measure nothing", (double) ctx->warmup / SIM_S, (double) ctx->end / SIM_S);
+      return NULL;
+    }
   Mm1 *m = g_new0 (Mm1, 1);
   m->kernel = ctx->kernel;
   m->recorder = ctx->recorder;
