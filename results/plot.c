@@ -74,7 +74,8 @@ static void
 collect_row (const char *const *variables, const ResultsReportRow *row, gpointer user_data)
 {
   Plot *p = user_data;
-  if (strcmp (row->metric, p->opt->y) != 0 || row->values[0] == NULL)
+  /* a point needs an x and a finite mean (a metric that is infinite in a run has none) */
+  if (strcmp (row->metric, p->opt->y) != 0 || row->values[0] == NULL || !isfinite (row->summary.mean))
     return;
   if (p->rows++ == 0 && row->unit != NULL)
     p->unit = g_string_chunk_insert_const (p->strings, row->unit);
@@ -208,21 +209,6 @@ gp_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
-/* The shortest decimal that reads back as v: 0.8, not 0.80000000000000004. */
-static void
-gp_number (GString *out, double v)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE], fmt[8];
-  for (int digits = 1; digits <= 17; digits++)
-    {
-      g_snprintf (fmt, sizeof fmt, "%%.%dg", digits);
-      g_ascii_formatd (buf, sizeof buf, fmt, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  g_string_append (out, buf);
-}
-
 /* "name [unit]", or the name alone without a unit or for ratios ("1"). */
 static char *
 axis_label (const char *name, const char *unit)
@@ -304,11 +290,11 @@ plot_write_script (Plot *p, ResultsStore *store, GString *out)
       for (guint i = 0; i < ser->points->len; i++)
         {
           const PlotPoint *pt = &g_array_index (ser->points, PlotPoint, i);
-          gp_number (out, pt->pos);
+          results_report_append_exact (out, pt->pos);
           g_string_append_c (out, ' ');
-          gp_number (out, pt->mean);
+          results_report_append_exact (out, pt->mean);
           g_string_append_c (out, ' ');
-          gp_number (out, isnan (pt->ci95) ? 0.0 : pt->ci95);
+          results_report_append_exact (out, isfinite (pt->ci95) ? pt->ci95 : 0.0);
           g_string_append_c (out, '\n');
         }
       g_string_append (out, "EOD\n");

@@ -660,9 +660,10 @@ typedef struct {
  * exponents -4 .. 15 and in exponent notation otherwise: 10 is "10", 0.1 is
  * "0.1", 1/3 is "0.3333333333333333", 1e300 is "1e+300".
  */
-static void
-append_exact (GString *out, double v)
+void
+results_report_append_exact (GString *out, double v)
 {
+  g_return_if_fail (out != NULL && isfinite (v));
   char buf[G_ASCII_DTOSTR_BUF_SIZE], fmt[16];
   int digits;
   for (digits = 1; digits < 17; digits++)
@@ -714,7 +715,7 @@ csv_number (GString *out, double v)
   if (isinf (v))
     g_string_append (out, v > 0 ? "inf" : "-inf");
   else
-    append_exact (out, v);
+    results_report_append_exact (out, v);
 }
 
 static void
@@ -791,7 +792,7 @@ json_number (GString *out, const char *name, double v)
 {
   g_string_append_printf (out, ", \"%s\": ", name);
   if (isfinite (v))
-    append_exact (out, v);
+    results_report_append_exact (out, v);
   else
     g_string_append (out, "null");
 }

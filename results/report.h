@@ -70,6 +70,13 @@ void     results_report_summarize (const double *values, guint n, ResultsReportS
  */
 double   results_report_t_quantile (double p, double df);
 
+/*
+ * Append the shortest decimal that reads back as the finite v, in fixed
+ * notation for exponents -4 .. 15 and in exponent notation otherwise:
+ * 10 is "10", 0.1 is "0.1", 1/3 is "0.3333333333333333", 1e300 is "1e+300".
+ */
+void     results_report_append_exact (GString *out, double v);
+
 /* One row of the report: a group and a metric, summarized. Everything is borrowed for the callback. */
 typedef struct {
   const char          *scenario;
