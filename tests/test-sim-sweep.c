@@ -247,8 +247,22 @@ wait_complete (const char *db, int n, GSubprocess *p)
   g_error ("%s: no %d complete runs after 15 s", db, n);
 }
 
+/* The resume tests' sweeps: the General config over a quarter of its time (30 runs of about 12 ms). */
+#define RESUME_LIMIT "sim-time-limit=35h"
+
+/* The rows of the uninterrupted sweep, computed once for the resume tests. */
+static const char *
+uninterrupted (Fixture *f)
+{
+  static char *rows;
+  const char *sets[] = { RESUME_LIMIT, NULL };
+  if (rows == NULL)
+    rows = sweep (f, "General", "-j2", "whole.db", sets);
+  return rows;
+}
+
 /*
- * Interrupt a sweep of the General config (30 runs of about 50 ms, -j 2)
+ * Interrupt a sweep of the General config (30 short runs, -j 2)
  * after a few runs, with `sig` to its whole process group (Ctrl-C) or to
  * the sweep alone; then run the same command again. Returns the resumed
  * database's rows; *first_err is the interrupted sweep's stderr.
@@ -257,7 +271,7 @@ static char *
 interrupt_and_resume (Fixture *f, int sig, gboolean group, int *status, char **first_err, char **second_out)
 {
   g_autofree char *db = path (f, "resume.db");
-  const char *args[] = { "sweep", f->scenario, "-j", "2", "--db", db, NULL };
+  const char *args[] = { "sweep", f->scenario, "-j", "2", "--db", db, "--set", RESUME_LIMIT, NULL };
   g_autoptr (GSubprocess) p = spawn (f, args);
   wait_complete (db, 3, p);
   const char *id = g_subprocess_get_identifier (p);
@@ -296,8 +310,7 @@ test_resume_after_sigint (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (err, "poolsim sweep: interrupted (Interrupt): "));
   g_assert_true (g_str_has_suffix (err, " not run; run the same command again to resume\n"));
   g_assert_null (strstr (err, "killed by signal"));
-  g_autofree char *whole = sweep (f, "General", "-j2", "whole.db", NULL);
-  g_assert_cmpstr (resumed, ==, whole);
+  g_assert_cmpstr (resumed, ==, uninterrupted (f));
 }
 
 /* SIGKILL of the sweep and all its workers loses only the runs in progress; a rerun completes the rows. */
@@ -309,8 +322,7 @@ test_resume_after_sigkill (Fixture *f, gconstpointer data)
   g_autofree char *resumed = interrupt_and_resume (f, SIGKILL, TRUE, &status, &err, &out);
   g_assert_true (WIFSIGNALED (status));
   g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
-  g_autofree char *whole = sweep (f, "General", "-j2", "whole.db", NULL);
-  g_assert_cmpstr (resumed, ==, whole);
+  g_assert_cmpstr (resumed, ==, uninterrupted (f));
 }
 
 /* SIGTERM to the sweep alone stops its workers too (status 143); the rerun completes the rows. */
@@ -323,8 +335,7 @@ test_resume_after_sigterm (Fixture *f, gconstpointer data)
   g_assert_true (WIFEXITED (status));
   g_assert_cmpint (WEXITSTATUS (status), ==, 143);
   g_assert_true (g_str_has_prefix (err, "poolsim sweep: interrupted (Terminated): "));
-  g_autofree char *whole = sweep (f, "General", "-j2", "whole.db", NULL);
-  g_assert_cmpstr (resumed, ==, whole);
+  g_assert_cmpstr (resumed, ==, uninterrupted (f));
 }
 
 /*
@@ -383,9 +394,9 @@ test_worker_crash (Fixture *f, gconstpointer data)
       return;
     }
   g_autofree char *db = path (f, "crash.db");
-  /* 3 runs of about a second each, one worker: the first is the one killed */
+  /* 3 runs of about 0.25 s each, one worker: the first is the one killed */
   const char *args[] = { "sweep", f->scenario, "-j", "1", "--db", db, "--set", "repeat=1",
-                         "--set", "sim-time-limit=2000h", NULL };
+                         "--set", "sim-time-limit=700h", NULL };
   g_autoptr (GSubprocess) p = spawn (f, args);
   g_autofree char *worker = NULL;
   for (int i = 0; i < 2000 && (worker == NULL || *worker == '\0'); i++)
