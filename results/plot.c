@@ -266,7 +266,7 @@ plot_write_script (Plot *p, ResultsStore *store, GString *out)
   gp_string (out, xlabel);
   g_string_append (out, "\nset ylabel ");
   gp_string (out, ylabel);
-  g_string_append (out, "\nset key top left box\nset grid\n");
+  g_string_append (out, "\nset key top left Left reverse box\nset grid\n");
   if (numeric)
     g_string_append (out, "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
   else

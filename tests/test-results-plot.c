@@ -124,7 +124,7 @@ test_script (Fixture *f, gconstpointer data)
     "set output \"o.svg\"\n"
     "set xlabel \"load\"\n"
     "set ylabel \"x [s]\"\n"
-    "set key top left box\n"
+    "set key top left Left reverse box\n"
     "set grid\n"
     "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"
     "$series1 << EOD\n"
