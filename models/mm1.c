@@ -17,6 +17,8 @@
  * the warm-up; utilization and queue length are time averages from the
  * warm-up to the end. The queue is a GQueue of arrival times (16 bytes per
  * waiting customer); a finite mm1.capacity drops arrivals that find it full.
+ * A warm-up that lasts until the end of the run is refused (the run fails
+ * with that error): it would record empty statistics as if they were results.
  */
 #include "config.h"
 
@@ -116,6 +118,14 @@ mm1_create (const SimModelContext *ctx, GError **error)
     {
       g_set_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_UNSUPPORTED,
                    "model mm1 has no network: there are no packets to write to %s", ctx->pcap_path);
+      return NULL;
+    }
+  /* The statistics start at the warm-up: ending there or before would record empty ones as results. */
+  if (ctx->end != SIM_TIME_MAX && ctx->warmup >= ctx->end)
+    {
+      g_set_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID,
+                   "warmup-period (%.15g s) is not shorter than sim-time-limit (%.15g s): the M/M/1 model would "
+                   "measure nothing", (double) ctx->warmup / SIM_S, (double) ctx->end / SIM_S);
       return NULL;
     }
   Mm1 *m = g_new0 (Mm1, 1);

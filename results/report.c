@@ -15,7 +15,7 @@
  * approximations such as Hill's lose digits at small df, which is where
  * sweeps with few repetitions live.
  *
- * Not here: plots (results/plot.c later), reading vectors.
+ * Not here: plots (results/plot.c uses results_report_foreach), reading vectors.
  */
 #include "config.h"
 
@@ -333,7 +333,84 @@ join_names (GPtrArray *names)
   return g_string_free (s, names->len == 0);
 }
 
-/* Apply the config and where filters; fix the grouping variables. */
+/* Add name to names unless it is there. */
+static void
+names_add (GPtrArray *names, const char *name)
+{
+  if (!g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL))
+    g_ptr_array_add (names, (gpointer) name);
+}
+
+static gboolean
+names_check (Report *rep, GPtrArray *known, const char *const *wanted, const char *what, GError **error)
+{
+  for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
+    if (!g_ptr_array_find_with_equal_func (known, wanted[i], g_str_equal, NULL))
+      {
+        g_autofree char *names = join_names (known);
+        g_set_error (error, RESULTS_REPORT_ERROR, RESULTS_REPORT_ERROR_UNKNOWN_NAME,
+                     "%s: no complete run has %s '%s' (%ss: %s)", results_store_path (rep->store), what, wanted[i],
+                     what, names != NULL ? names : "-");
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* Keep the runs whose threat is one of `threats` ("none" stands for runs without a threat). */
+static gboolean
+rep_filter_threats (Report *rep, const char *const *threats, GError **error)
+{
+  if (threats == NULL)
+    return TRUE;
+  g_autoptr (GPtrArray) known = g_ptr_array_new ();
+  for (guint i = 0; i < rep->runs->len; i++)
+    {
+      const RepRun *r = g_ptr_array_index (rep->runs, i);
+      names_add (known, r->threat != NULL ? r->threat : "none");
+    }
+  if (!names_check (rep, known, threats, "threat", error))
+    return FALSE;
+  for (guint i = 0; i < rep->runs->len; i++)
+    {
+      RepRun *r = g_ptr_array_index (rep->runs, i);
+      r->selected = r->selected && strv_has (threats, r->threat != NULL ? r->threat : "none");
+    }
+  return TRUE;
+}
+
+/*
+ * Keep the runs that have every mitigation of `mitigations` switched on
+ * ("none" stands for runs without any). run.mitigations is a comma-separated
+ * list; an empty one is the same as none.
+ */
+static gboolean
+rep_filter_mitigations (Report *rep, const char *const *mitigations, GError **error)
+{
+  if (mitigations == NULL)
+    return TRUE;
+  g_autoptr (GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) lists = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  for (guint i = 0; i < rep->runs->len; i++)
+    {
+      const RepRun *r = g_ptr_array_index (rep->runs, i);
+      char **list = g_strsplit (r->mitigations != NULL && *r->mitigations != '\0' ? r->mitigations : "none", ",", -1);
+      for (guint k = 0; list[k] != NULL; k++)
+        if (!g_ptr_array_find_with_equal_func (known, list[k], g_str_equal, NULL))
+          g_ptr_array_add (known, g_strdup (list[k]));
+      g_ptr_array_add (lists, list);
+    }
+  if (!names_check (rep, known, mitigations, "mitigation", error))
+    return FALSE;
+  for (guint i = 0; i < rep->runs->len; i++)
+    {
+      RepRun *r = g_ptr_array_index (rep->runs, i);
+      for (guint k = 0; r->selected && mitigations[k] != NULL; k++)
+        r->selected = strv_has ((const char *const *) g_ptr_array_index (lists, i), mitigations[k]);
+    }
+  return TRUE;
+}
+
+/* Apply the config, threat, mitigation and where filters; fix the grouping variables. */
 static gboolean
 rep_select (Report *rep, const ResultsReportOptions *opt, GError **error)
 {
@@ -361,6 +438,8 @@ rep_select (Report *rep, const ResultsReportOptions *opt, GError **error)
                      opt->configs[i], known != NULL ? known : "none");
         return FALSE;
       }
+  if (!rep_filter_threats (rep, opt->threats, error) || !rep_filter_mitigations (rep, opt->mitigations, error))
+    return FALSE;
   g_autofree char *known_vars = join_names (rep->all_vars);
   for (guint i = 0; opt->where != NULL && opt->where[i] != NULL; i++)
     {
@@ -581,9 +660,10 @@ typedef struct {
  * exponents -4 .. 15 and in exponent notation otherwise: 10 is "10", 0.1 is
  * "0.1", 1/3 is "0.3333333333333333", 1e300 is "1e+300".
  */
-static void
-append_exact (GString *out, double v)
+void
+results_report_append_exact (GString *out, double v)
 {
+  g_return_if_fail (out != NULL && isfinite (v));
   char buf[G_ASCII_DTOSTR_BUF_SIZE], fmt[16];
   int digits;
   for (digits = 1; digits < 17; digits++)
@@ -635,7 +715,7 @@ csv_number (GString *out, double v)
   if (isinf (v))
     g_string_append (out, v > 0 ? "inf" : "-inf");
   else
-    append_exact (out, v);
+    results_report_append_exact (out, v);
 }
 
 static void
@@ -712,7 +792,7 @@ json_number (GString *out, const char *name, double v)
 {
   g_string_append_printf (out, ", \"%s\": ", name);
   if (isfinite (v))
-    append_exact (out, v);
+    results_report_append_exact (out, v);
   else
     g_string_append (out, "null");
 }
@@ -861,11 +941,15 @@ write_table (const Report *rep, GArray *rows, GString *out)
     }
 }
 
-gboolean
-results_report_write (ResultsStore *store, const ResultsReportOptions *options, GString *out, GError **error)
+/*
+ * Read, filter and group the complete runs of `store` and summarize every
+ * cell into `rows` (of RepRow, in the report's order); `rep` keeps what the
+ * rows point to until report_clear.
+ */
+static gboolean
+report_build (Report *rep, ResultsStore *store, const ResultsReportOptions *options, GArray *rows, GError **error)
 {
-  g_return_val_if_fail (store != NULL && options != NULL && out != NULL, FALSE);
-  Report rep = {
+  *rep = (Report) {
     .store = store,
     .strings = g_string_chunk_new (4096),
     .runs = g_ptr_array_new_with_free_func (rep_run_free),
@@ -876,30 +960,65 @@ results_report_write (ResultsStore *store, const ResultsReportOptions *options, 
     .cells = g_ptr_array_new_with_free_func (rep_cell_free),
     .cell_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
   };
-  if (!rep_load_runs (&rep, error) || !rep_select (&rep, options, error))
-    {
-      report_clear (&rep);
-      return FALSE;
-    }
-  rep_group_runs (&rep);
-  if (!rep_load_values (&rep, options, FALSE, error) || !rep_load_values (&rep, options, TRUE, error))
-    {
-      report_clear (&rep);
-      return FALSE;
-    }
-  g_ptr_array_sort_with_data (rep.cells, cell_cmp, &rep);
-  g_autoptr (GArray) rows = g_array_sized_new (FALSE, FALSE, sizeof (RepRow), rep.cells->len);
+  if (!rep_load_runs (rep, error) || !rep_select (rep, options, error))
+    return FALSE;
+  rep_group_runs (rep);
+  if (!rep_load_values (rep, options, FALSE, error) || !rep_load_values (rep, options, TRUE, error))
+    return FALSE;
+  g_ptr_array_sort_with_data (rep->cells, cell_cmp, rep);
   g_autoptr (GArray) values = g_array_new (FALSE, FALSE, sizeof (double));
-  for (guint i = 0; i < rep.cells->len; i++)
+  for (guint i = 0; i < rep->cells->len; i++)
     {
-      RepCell *c = g_ptr_array_index (rep.cells, i);
+      RepCell *c = g_ptr_array_index (rep->cells, i);
       g_array_sort (c->values, value_order);
       g_array_set_size (values, 0);
       for (guint k = 0; k < c->values->len; k++)
         g_array_append_val (values, g_array_index (c->values, RepValue, k).value);
-      RepRow row = { g_ptr_array_index (rep.groups, c->group), c, g_array_index (c->values, RepValue, 0).unit };
+      RepRow row = { g_ptr_array_index (rep->groups, c->group), c, g_array_index (c->values, RepValue, 0).unit };
       results_report_summarize ((const double *) values->data, values->len, &row.sum);
       g_array_append_val (rows, row);
+    }
+  return TRUE;
+}
+
+gboolean
+results_report_foreach (ResultsStore *store, const ResultsReportOptions *options, ResultsReportRowFunc func,
+                        gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (store != NULL && options != NULL && func != NULL, FALSE);
+  Report rep;
+  g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (RepRow));
+  if (!report_build (&rep, store, options, rows, error))
+    {
+      report_clear (&rep);
+      return FALSE;
+    }
+  g_ptr_array_add (rep.vars, NULL);
+  const char *const *variables = (const char *const *) rep.vars->pdata;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const RepRow *r = &g_array_index (rows, RepRow, i);
+      const RepRun *first = r->group->first;
+      ResultsReportRow row = {
+        first->scenario, first->config, first->threat, first->mitigations,
+        (const char *const *) r->group->values, r->cell->module, r->cell->metric, r->unit, r->sum,
+      };
+      func (variables, &row, user_data);
+    }
+  report_clear (&rep);
+  return TRUE;
+}
+
+gboolean
+results_report_write (ResultsStore *store, const ResultsReportOptions *options, GString *out, GError **error)
+{
+  g_return_val_if_fail (store != NULL && options != NULL && out != NULL, FALSE);
+  Report rep;
+  g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (RepRow));
+  if (!report_build (&rep, store, options, rows, error))
+    {
+      report_clear (&rep);
+      return FALSE;
     }
   switch (options->format)
     {

@@ -94,15 +94,11 @@ show_progress (const CmdRunOptions *o, const char *run_id, SimTime now, SimTime 
   fflush (stderr);
 }
 
-gboolean
-cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const CmdRunOptions *options,
-             GError **error)
+/* Start buffering the run `spec` of `sc` in `store`: its identity, variables and attributes. */
+static ResultsRun *
+run_begin (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store)
 {
-  gint64 wall_start = g_get_monotonic_time ();
   const SimParams *p = spec->params;
-  const SimModelType *type = cmd_model_lookup (sim_params_string (p, "model"));
-  g_assert (type != NULL); /* the enum's choices are the registry */
-
   g_autofree ResultsPair *itervars = g_new0 (ResultsPair, spec->itervars->len + 1);
   for (guint i = 0; i < spec->itervars->len; i++)
     {
@@ -130,7 +126,27 @@ cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const
     .attrs = attrs,
     .n_attrs = values->len,
   };
-  g_autoptr (ResultsRun) run = results_run_begin (store, &info);
+  return results_run_begin (store, &info);
+}
+
+gboolean
+cmd_run_record_failure (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const char *message,
+                        GError **error)
+{
+  g_autoptr (ResultsRun) run = run_begin (sc, spec, store);
+  return results_run_fail (run, message, error);
+}
+
+gboolean
+cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const CmdRunOptions *options,
+             GError **error)
+{
+  gint64 wall_start = g_get_monotonic_time ();
+  const SimParams *p = spec->params;
+  const SimModelType *type = cmd_model_lookup (sim_params_string (p, "model"));
+  g_assert (type != NULL); /* the enum's choices are the registry */
+
+  g_autoptr (ResultsRun) run = run_begin (sc, spec, store);
   g_autoptr (SimKernel) kernel = sim_kernel_new ();
   SimTime limit = sim_params_time (p, "sim-time-limit");
   SimModelContext ctx = {

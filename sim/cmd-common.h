@@ -35,6 +35,13 @@ typedef struct {
 gboolean cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store,
                       const CmdRunOptions *options, GError **error);
 
+/*
+ * Record the run as failed with `message` (e.g. its process died): the run
+ * row with variables and attributes, no results (results_run_fail).
+ */
+gboolean cmd_run_record_failure (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store,
+                                 const char *message, GError **error);
+
 /* Exit status for an error: 2 for scenario and usage errors, 1 otherwise. */
 int cmd_error_status (const GError *error);
 

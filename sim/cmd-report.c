@@ -19,7 +19,9 @@ static const char report_description[] =
   "Groups the complete runs of DB by scenario, config, threat, mitigations and\n"
   "sweep variables (all of them, or those named by --by), and prints one row per\n"
   "group and metric, the metrics being the scalars and the means of the\n"
-  "statistics the runs recorded.\n"
+  "statistics the runs recorded. --config, --threat, --mitigation and --where\n"
+  "select runs; a name that no complete run has is an error that lists the names\n"
+  "there are.\n"
   "\n"
   "Columns:\n"
   "  scenario     scenario file (in the table only when there are several)\n"
@@ -70,11 +72,17 @@ cmd_report_main (int argc, char **argv)
   g_auto (GStrv) configs = NULL;
   g_auto (GStrv) where = NULL;
   g_auto (GStrv) metrics = NULL;
+  g_auto (GStrv) threats = NULL;
+  g_auto (GStrv) mitigations = NULL;
   const GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name, "Output format: table (default), csv or json", "FORMAT" },
     { "by", 'b', 0, G_OPTION_ARG_STRING_ARRAY, &by,
       "Group by sweep variable VAR (repeatable; default: every variable)", "VAR" },
     { "config", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &configs, "Only runs of config NAME (repeatable)", "NAME" },
+    { "threat", 't', 0, G_OPTION_ARG_STRING_ARRAY, &threats,
+      "Only runs of threat NAME (repeatable: any of them; 'none': runs without a threat)", "NAME" },
+    { "mitigation", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mitigations,
+      "Only runs with mitigation NAME switched on (repeatable: all of them; 'none': runs without any)", "NAME" },
     { "where", 'w', 0, G_OPTION_ARG_STRING_ARRAY, &where,
       "Only runs whose variable VAR is exactly VALUE (repeatable: all must hold)", "VAR=VALUE" },
     { "metric", 'm', 0, G_OPTION_ARG_STRING_ARRAY, &metrics,
@@ -97,6 +105,8 @@ cmd_report_main (int argc, char **argv)
   ResultsReportOptions options = {
     .format = RESULTS_REPORT_TABLE,
     .configs = (const char *const *) configs,
+    .threats = (const char *const *) threats,
+    .mitigations = (const char *const *) mitigations,
     .where = (const char *const *) where,
     .metrics = (const char *const *) metrics,
     .by = (const char *const *) by,

@@ -21,6 +21,9 @@ int cmd_run_main (int argc, char **argv);
 int cmd_report_main (int argc, char **argv);
 int cmd_check_main (int argc, char **argv);
 int cmd_list_main (int argc, char **argv);
+int cmd_sweep_main (int argc, char **argv);
+int cmd_merge_main (int argc, char **argv);
+int cmd_plot_main (int argc, char **argv);
 
 /* Print err's message prefixed by "poolsim: " to stderr and return `status`. */
 int cmd_fail (GError *err, int status);

@@ -14,7 +14,10 @@
 
 static const CmdEntry commands[] = {
   { "run", "run a scenario's runs into a results database", cmd_run_main },
+  { "sweep", "run a config's runs in N worker processes, or print a plan of commands", cmd_sweep_main },
+  { "merge", "merge shard databases into one", cmd_merge_main },
   { "report", "print results with 95 % confidence intervals", cmd_report_main },
+  { "plot", "plot a metric over a sweep variable through gnuplot", cmd_plot_main },
   { "check", "check a scenario file without running it", cmd_check_main },
   { "list", "list scenario keys (params) or models", cmd_list_main },
   { NULL, NULL, NULL },

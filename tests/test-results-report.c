@@ -149,17 +149,20 @@ typedef struct {
   int         stat_n;          /* -1: no statistic; else the statistic "w" [B] with these observations */
   double      stat_obs[2];
   gboolean    failed;
+  const char *var3, *val3;     /* nullable */
 } TestRun;
 
 static void
 write_run (ResultsStore *store, const TestRun *t)
 {
-  ResultsPair vars[2];
+  ResultsPair vars[3];
   guint n_vars = 0;
   if (t->var1 != NULL)
     vars[n_vars++] = (ResultsPair) { t->var1, t->val1 };
   if (t->var2 != NULL)
     vars[n_vars++] = (ResultsPair) { t->var2, t->val2 };
+  if (t->var3 != NULL)
+    vars[n_vars++] = (ResultsPair) { t->var3, t->val3 };
   ResultsRunInfo info = {
     .scenario = "s.ini", .scenario_digest = DIGEST, .config = t->config, .run_number = t->run_number,
     .repetition = t->run_number % 3, .seed = t->run_number, .threat = t->threat, .mitigations = t->mitigations,
@@ -369,6 +372,137 @@ test_filters (Fixture *f, gconstpointer data)
                              "s.ini,Other,reg-flood,\"psk,max-bad-pe-report\",,q,y,1,1,7,,,7,7\n");
 }
 
+/* --by takes any subset of the variables in any order: columns in that order, pooled over the others. */
+static void
+test_by_subset (Fixture *f, gconstpointer data)
+{
+  TestRun runs[8];
+  for (guint i = 0; i < 8; i++)
+    runs[i] = (TestRun) { "General", i, "A", i & 4 ? "2" : "1", "B", i & 2 ? "y" : "x", NULL, NULL, "x", i, "s", -1,
+                          { 0 }, FALSE, "C", i & 1 ? "q" : "p" };
+  write_runs (f->db, runs, 8, FALSE);
+  ResultsReportOptions opt = { .format = RESULTS_REPORT_CSV, .by = (const char *const[]) { "C", "A", "C", NULL } };
+  g_autofree char *ca = report_ok (f->db, &opt);
+  g_assert_cmpstr (ca, ==,
+    "scenario,config,threat,mitigations,C,A,module,metric,unit,n,mean,stddev,ci95,min,max\n"
+    "s.ini,General,,,p,1,q,x,s,2,1,1.4142135623730951,12.706204736174694,0,2\n"
+    "s.ini,General,,,p,2,q,x,s,2,5,1.4142135623730951,12.706204736174694,4,6\n"
+    "s.ini,General,,,q,1,q,x,s,2,2,1.4142135623730951,12.706204736174694,1,3\n"
+    "s.ini,General,,,q,2,q,x,s,2,6,1.4142135623730951,12.706204736174694,5,7\n");
+  opt.by = (const char *const[]) { "B", NULL };
+  opt.where = (const char *const[]) { "C=q", NULL };
+  g_autofree char *b = report_ok (f->db, &opt);
+  g_assert_cmpstr (b, ==,
+    "scenario,config,threat,mitigations,B,module,metric,unit,n,mean,stddev,ci95,min,max\n"
+    "s.ini,General,,,x,q,x,s,2,3,2.8284271247461903,25.41240947234939,1,5\n"
+    "s.ini,General,,,y,q,x,s,2,5,2.8284271247461903,25.41240947234939,3,7\n");
+}
+
+/* Runs of a small threat x mitigation design: a baseline, an attack without and with mitigations. */
+static const TestRun threat_runs[] = {
+  { "Base", 0, NULL, NULL, NULL, NULL, NULL, NULL, "x", 1, "s", -1, { 0 } },
+  { "Base", 1, NULL, NULL, NULL, NULL, NULL, NULL, "x", 2, "s", -1, { 0 } },
+  { "Flood", 0, NULL, NULL, NULL, NULL, "reg-flood", NULL, "x", 10, "s", -1, { 0 } },
+  { "Flood", 1, NULL, NULL, NULL, NULL, "reg-flood", NULL, "x", 20, "s", -1, { 0 } },
+  { "Flood", 2, NULL, NULL, NULL, NULL, "reg-flood", "psk,max-bad-pe-report", "x", 5, "s", -1, { 0 } },
+  { "Flood", 3, NULL, NULL, NULL, NULL, "reg-flood", "psk,max-bad-pe-report", "x", 7, "s", -1, { 0 } },
+  { "Spoof", 0, NULL, NULL, NULL, NULL, "reg-spoof", "psk", "x", 100, "s", -1, { 0 } },
+};
+
+#define CSV_HEAD "scenario,config,threat,mitigations,module,metric,unit,n,mean,stddev,ci95,min,max\n"
+#define ROW_BASE "s.ini,Base,,,q,x,s,2,1.5,0.7071067811865476,6.353102368087347,1,2\n"
+#define ROW_FLOOD "s.ini,Flood,reg-flood,,q,x,s,2,15,7.0710678118654755,63.53102368087347,10,20\n"
+#define ROW_FLOOD_M "s.ini,Flood,reg-flood,\"psk,max-bad-pe-report\",q,x,s,2,6,1.4142135623730951,12.706204736174694,5,7\n"
+#define ROW_SPOOF "s.ini,Spoof,reg-spoof,psk,q,x,s,1,100,,,100,100\n"
+
+/*
+ * --threat keeps runs of any of the threats named ("none": no threat);
+ * --mitigation keeps runs with all the mitigations named switched on
+ * ("none": runs without any); both combine with each other.
+ */
+static void
+test_threat_mitigation_filters (Fixture *f, gconstpointer data)
+{
+  write_runs (f->db, threat_runs, G_N_ELEMENTS (threat_runs), FALSE);
+  static const struct {
+    const char *threats[3];
+    const char *mitigations[3];
+    const char *csv;
+  } cases[] = {
+    { { "reg-flood" }, { NULL }, CSV_HEAD ROW_FLOOD ROW_FLOOD_M },
+    { { "none" }, { NULL }, CSV_HEAD ROW_BASE },
+    { { "reg-spoof", "reg-flood" }, { NULL }, CSV_HEAD ROW_FLOOD ROW_FLOOD_M ROW_SPOOF },
+    { { NULL }, { "psk" }, CSV_HEAD ROW_FLOOD_M ROW_SPOOF },
+    { { NULL }, { "psk", "max-bad-pe-report" }, CSV_HEAD ROW_FLOOD_M },
+    { { NULL }, { "none" }, CSV_HEAD ROW_BASE ROW_FLOOD },
+    { { "reg-flood" }, { "none" }, CSV_HEAD ROW_FLOOD },
+    { { "reg-spoof" }, { "max-bad-pe-report" }, CSV_HEAD },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      ResultsReportOptions opt = {
+        .format = RESULTS_REPORT_CSV,
+        .threats = cases[i].threats[0] != NULL ? cases[i].threats : NULL,
+        .mitigations = cases[i].mitigations[0] != NULL ? cases[i].mitigations : NULL,
+      };
+      g_autofree char *out = report_ok (f->db, &opt);
+      g_assert_cmpstr (out, ==, cases[i].csv);
+    }
+}
+
+/* A threat or mitigation that no complete run has is an error listing those there are. */
+static void
+test_threat_mitigation_unknown (Fixture *f, gconstpointer data)
+{
+  write_runs (f->db, threat_runs, G_N_ELEMENTS (threat_runs), FALSE);
+  ResultsReportOptions opt = { .format = RESULTS_REPORT_CSV, .threats = (const char *const[]) { "replay", NULL } };
+  g_autofree char *m1 = g_strdup_printf ("%s: no complete run has threat 'replay' (threats: none, reg-flood, "
+                                         "reg-spoof)", f->db);
+  GError *err = NULL;
+  g_assert_null (report (f->db, &opt, &err));
+  g_assert_error (err, RESULTS_REPORT_ERROR, RESULTS_REPORT_ERROR_UNKNOWN_NAME);
+  g_assert_cmpstr (err->message, ==, m1);
+  g_clear_error (&err);
+  opt.threats = NULL;
+  opt.mitigations = (const char *const[]) { "psk", "tls", NULL };
+  g_autofree char *m2 = g_strdup_printf ("%s: no complete run has mitigation 'tls' (mitigations: none, psk, "
+                                         "max-bad-pe-report)", f->db);
+  g_assert_null (report (f->db, &opt, &err));
+  g_assert_error (err, RESULTS_REPORT_ERROR, RESULTS_REPORT_ERROR_UNKNOWN_NAME);
+  g_assert_cmpstr (err->message, ==, m2);
+  g_clear_error (&err);
+}
+
+static void
+collect_row (const char *const *variables, const ResultsReportRow *row, gpointer user_data)
+{
+  GString *out = user_data;
+  for (guint v = 0; variables[v] != NULL; v++)
+    g_string_append_printf (out, "%s=%s ", variables[v], row->values[v] != NULL ? row->values[v] : "(none)");
+  g_string_append_printf (out, "%s %s %s %s %s [%s] n=%u mean=%.17g ci95=%.17g\n", row->config,
+                          row->threat != NULL ? row->threat : "-", row->mitigations != NULL ? row->mitigations : "-",
+                          row->module, row->metric, row->unit != NULL ? row->unit : "-", row->summary.n,
+                          row->summary.mean, row->summary.ci95);
+}
+
+/* results_report_foreach hands out the report's rows, in its order, with the grouping variables. */
+static void
+test_foreach (Fixture *f, gconstpointer data)
+{
+  write_runs (f->db, small_runs, G_N_ELEMENTS (small_runs), FALSE);
+  GError *err = NULL;
+  g_autoptr (ResultsStore) store = results_store_open_read_only (f->db, &err);
+  g_assert_no_error (err);
+  ResultsReportOptions opt = { .format = RESULTS_REPORT_TABLE, .metrics = (const char *const[]) { "x", "y", NULL } };
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_assert_true (results_report_foreach (store, &opt, collect_row, out, &err));
+  g_assert_no_error (err);
+  g_assert_cmpstr (out->str, ==,
+    "N=2 M=(none) General - - q x [s] n=3 mean=2.3333333333333335 ci95=3.7945830335967572\n"
+    "N=10 M=(none) General - - q x [s] n=3 mean=3 ci95=0\n"
+    "N=(none) M=x Other reg-flood psk,max-bad-pe-report q y [1] n=1 mean=7 ci95=nan\n");
+}
+
 static void
 assert_report_error (const char *path, const ResultsReportOptions *opt, int code, const char *message)
 {
@@ -538,6 +672,10 @@ main (int argc, char **argv)
   g_test_add_func ("/results/report/summary/small-n", test_summary_small_n);
 #define ADD(path, fn) g_test_add ("/results/report/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("csv", test_csv);
+  ADD ("by-subset", test_by_subset);
+  ADD ("filter/threat-mitigation", test_threat_mitigation_filters);
+  ADD ("filter/threat-mitigation-unknown", test_threat_mitigation_unknown);
+  ADD ("foreach", test_foreach);
   ADD ("order-independent", test_order_independent);
   ADD ("json", test_json);
   ADD ("table", test_table);
