@@ -19,4 +19,7 @@ typedef struct {
 /* Print err's message prefixed by "poolsim: " to stderr and return `status`. */
 int cmd_fail (GError *err, int status);
 
+/* The subcommands, one per sim/cmd-NAME.c, registered in main.c's commands[]. */
+int cmd_bench (int argc, char **argv);
+
 G_END_DECLS

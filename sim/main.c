@@ -13,6 +13,7 @@
 #include <string.h>
 
 static const CmdEntry commands[] = {
+  { "bench", "benchmarks run beside their anchors (e.g. bench kernel)", cmd_bench },
   { NULL, NULL, NULL },
 };
 
