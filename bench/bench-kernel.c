@@ -2,7 +2,8 @@
  * bench/bench-kernel.c - the hold and cancel workloads of the shared
  * kernel-bench anchors, on poolsim's event kernel through its public API.
  *
- * Everything the anchors fix is mirrored exactly: one splitmix64 stream drawn
+ * Everything the anchors fix is mirrored exactly: one splitmix64 stream (the
+ * project's sim_rng_splitmix64, the same generator) drawn
  * in event-execution order, the increment conversion, E counting executed
  * events (completions in the cancel variant), the stop right after the E-th
  * event (whose handler schedules nothing), and the checksum (end time, sum of
@@ -15,6 +16,7 @@
 #include "config.h"
 
 #include "bench/bench-kernel.h"
+#include "sim/rng.h"
 
 #include <math.h>
 
@@ -31,20 +33,11 @@ typedef struct {
   SimEventId *timeouts;       /* cancel variant: each job's pending timeout */
 } BenchKernel;
 
-guint64
-bench_kernel_splitmix64 (guint64 *state)
-{
-  guint64 z = (*state += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
 SimTime
 bench_kernel_exp_ns (guint64 *state)
 {
   /* u in (0, 1] with 53 random bits, so -log (u) is finite and >= 0. */
-  gdouble u = (gdouble) ((bench_kernel_splitmix64 (state) >> 11) + 1) * 0x1.0p-53;
+  gdouble u = (gdouble) ((sim_rng_splitmix64 (state) >> 11) + 1) * 0x1.0p-53;
   return (SimTime) (-log (u) * BENCH_KERNEL_MEAN_NS);
 }
 

@@ -35,10 +35,10 @@ typedef struct {
 } BenchKernelResult;
 
 /*
- * One splitmix64 step and the exponential increment with mean 1 s derived from
- * it, truncated to whole ns: u = ((x >> 11) + 1) * 2^-53, inc = (gint64) (-log (u) * 1e9).
+ * The exponential increment with mean 1 s from one splitmix64 step x
+ * (sim_rng_splitmix64), truncated to whole ns:
+ * u = ((x >> 11) + 1) * 2^-53, inc = (SimTime) (-log (u) * 1e9).
  */
-guint64 bench_kernel_splitmix64 (guint64 *state);
 SimTime bench_kernel_exp_ns (guint64 *state);
 
 /* Run one workload with pop >= 1 pending jobs until `events` (>= 1) have executed. */
