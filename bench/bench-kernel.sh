@@ -10,10 +10,12 @@
 #    checksum for each variant (as the anchors' check.sh): same work done.
 # 3. Runs the matrix of the anchors' matrix.sh (P = 1e3, 1e5, 1e6; hold and
 #    cancel; E per program so a run takes a few seconds), one program at a
-#    time, pinned to one core when taskset is available; in every round ours
-#    runs first and then each anchor, so ours and the anchors alternate.
+#    time, pinned to one core when taskset is available; poolsim runs again
+#    right before each plain C heap and before the ns-3 group, and every
+#    anchor's ratio is taken to the poolsim run just before it, so that a
+#    shared machine's changing load falls on both sides of a ratio alike.
 # 4. Prints events/s (the programs' own hold-phase figures; medians over RUNS
-#    rounds) with ours/anchor ratios, and the targets of the kernel budget.
+#    rounds), the median ratios, and the targets of the kernel budget.
 #
 # Environment (set by the make target): POOLSIM, KB_SRC, KB_OUT, KB_CC, KB_CXX,
 # POOLSIM_CFLAGS. Knobs: RUNS (default 1), POPS (default "1000 100000 1000000").
@@ -108,33 +110,44 @@ done
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
+# Every anchor run is paired with the poolsim run just before it (its ratio is
+# taken within the pair); poolsim runs again before each plain C heap, whose
+# target is the tightest, and once before the ns-3 group.
+OURS_RATE=
 bench() { # variant P label E command...
     local variant=$1 pop=$2 label=$3 events=$4 line rate
     shift 4
     line=$("${PIN[@]}" "$@" --pop="$pop" --events="$events" --variant="$variant")
     rate=${line##*events_per_s=}
+    [[ $label != poolsim ]] || OURS_RATE=$rate
     printf '  %-7s P=%-8s %-22s %s\n' "$variant" "$pop" "$label" "$line" >&2
-    echo "$variant $pop $label $events $rate" >>"$results"
+    echo "$variant $pop $label $events $rate $OURS_RATE" >>"$results"
 }
 
 say "running the matrix (RUNS=$RUNS, POPS=\"$POPS\"); each line is one program run:"
 for P in $POPS; do
     for ((r = 0; r < RUNS; r++)); do
         E=${C_HOLD[$P]}
-        bench hold "$P" poolsim "$E" "$POOLSIM" bench kernel
+        ours=(bench hold "$P" poolsim "$E" "$POOLSIM" bench kernel)
+        "${ours[@]}"
         bench hold "$P" c-4ary "$E" "$REF"
+        "${ours[@]}"
         bench hold "$P" c-binary "$E" "$BIN"
         if ((HAVE_NS3)); then
+            "${ours[@]}"
             for sched in map heap priority $([[ $P == 1000 ]] && echo calendar); do
                 bench hold "$P" "ns3-$sched" "${NS3_HOLD[$P]}" "$NS3" --scheduler=$sched
             done
         fi
         E=${C_CANCEL[$P]}
-        bench cancel "$P" poolsim "$E" "$POOLSIM" bench kernel --cancel=eager
-        for mode in eager lazy; do
-            bench cancel "$P" "c-4ary-$mode" "$E" "$REF" --cancel=$mode
-            bench cancel "$P" "c-binary-$mode" "$E" "$BIN" --cancel=$mode
-        done
+        ours=(bench cancel "$P" poolsim "$E" "$POOLSIM" bench kernel --cancel=eager)
+        "${ours[@]}"
+        bench cancel "$P" c-4ary-eager "$E" "$REF" --cancel=eager
+        "${ours[@]}"
+        bench cancel "$P" c-binary-eager "$E" "$BIN" --cancel=eager
+        "${ours[@]}"
+        bench cancel "$P" c-4ary-lazy "$E" "$REF" --cancel=lazy
+        bench cancel "$P" c-binary-lazy "$E" "$BIN" --cancel=lazy
         if ((HAVE_NS3)); then
             for sched in map heap priority $([[ $P == 1000 ]] && echo calendar); do
                 bench cancel "$P" "ns3-$sched" "${NS3_CANCEL[$P]}" "$NS3" --scheduler=$sched
@@ -148,8 +161,8 @@ done
 echo
 awk -v runs="$RUNS" '
 function sci(n,   e) { e = 0; while (n >= 10 && n % 10 == 0) { n /= 10; e++ } return n "e" e }
-function median(key,   n, i, j, t, v) {
-    n = split(rates[key], v, " ")
+function med(list, key,   n, i, j, t, v) {     # median of a space-separated list; lo/hi kept
+    n = split(list, v, " ")
     for (i = 2; i <= n; i++)                      # insertion sort, n is small
         for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
     lo[key] = v[1]; hi[key] = v[n]
@@ -169,40 +182,39 @@ function verdict(ratio, need) { return sprintf("%6.2f  (target >= %s)  %s", rati
     key = $1 SUBSEP $2 SUBSEP $3
     if (!(key in rates)) { order[++nkeys] = key; events[key] = $4 }
     rates[key] = rates[key] " " $5
+    ratios[key] = ratios[key] " " $6 / $5
 }
 END {
-    printf "Kernel benchmark: hold-phase events/s from each program'"'"'s own line, median of %d run(s) [min-max]\n", runs
+    printf "Kernel benchmark: hold-phase events/s from each program'"'"'s own line, median of %d run(s) [min-max];\n", runs
+    printf "poolsim/this: median over the runs of the ratio to the poolsim run just before\n"
     printf "%-7s %-4s %-26s %-7s %-22s %s\n", "variant", "P", "program", "E", "M events/s", "poolsim/this"
     for (i = 1; i <= nkeys; i++) {
         split(order[i], k, SUBSEP)
-        m = median(order[i]); med[order[i]] = m
-        ours = med[k[1] SUBSEP k[2] SUBSEP "poolsim"]
+        m = med(rates[order[i]], order[i])
         rng = runs > 1 ? sprintf("%.3g [%.3g-%.3g]", m / 1e6, lo[order[i]] / 1e6, hi[order[i]] / 1e6) : sprintf("%.3g", m / 1e6)
+        rat[order[i]] = med(ratios[order[i]], "r" order[i])
         printf "%-7s %-4s %-26s %-7s %-22s %s\n", k[1], sci(k[2]), name(k[3]), events[order[i]], rng,
-               k[3] == "poolsim" ? "" : sprintf("%.2f", ours / m)
-        if (k[3] ~ /^ns3/) {
-            vp = k[1] SUBSEP k[2]
-            if (m > fast[vp]) { fast[vp] = m; fastname[vp] = name(k[3]) }
+               k[3] == "poolsim" ? "" : sprintf("%.2f", rat[order[i]])
+        vp = k[1] SUBSEP k[2]
+        if (k[3] ~ /^ns3/ && m > fast[vp]) { fast[vp] = m; fastr[vp] = rat[order[i]]; fastname[vp] = name(k[3]) }
+        if (k[3] == "ns3-map") dflt[vp] = rat[order[i]]
+        if (k[3] ~ /^c-/ && (k[1] == "hold" || k[3] ~ /eager$/) && m > cbest[vp]) {
+            cbest[vp] = m; cr[vp] = rat[order[i]]; cname[vp] = name(k[3])
         }
-        if (k[3] == "ns3-map") dflt[k[1] SUBSEP k[2]] = m
-        if (k[3] ~ /^c-/ && (k[1] == "hold" || k[3] ~ /eager$/) && m > cbest[k[1] SUBSEP k[2]]) {
-            cbest[k[1] SUBSEP k[2]] = m; cname[k[1] SUBSEP k[2]] = name(k[3])
-        }
-        if (k[3] == "poolsim") { pops[k[2]] = 1; variants[k[1]] = 1; ourkeys[++nours] = k[1] SUBSEP k[2] }
+        if (k[3] == "poolsim") ourkeys[++nours] = vp
     }
     print ""
     print "Targets (poolsim over the anchor, events/s):"
     for (i = 1; i <= nours; i++) {
         split(ourkeys[i], k, SUBSEP)
-        ours = med[k[1] SUBSEP k[2] SUBSEP "poolsim"]
         tag = sprintf("%-6s P=%-4s", k[1], sci(k[2]))
         if (ourkeys[i] in dflt && k[2] == 100000)
-            printf "  %s over %-38s %s\n", tag, "ns-3 default (Map)", verdict(ours / dflt[ourkeys[i]], 5)
+            printf "  %s over %-38s %s\n", tag, "ns-3 default (Map)", verdict(dflt[ourkeys[i]], 5)
         if (ourkeys[i] in fast)
             printf "  %s over %-38s %s\n", tag, "ns-3 fastest (" fastname[ourkeys[i]] ")",
-                   verdict(ours / fast[ourkeys[i]], k[2] == 100000 ? 1.5 : 1)
+                   verdict(fastr[ourkeys[i]], k[2] == 100000 ? 1.5 : 1)
         if (ourkeys[i] in cbest)
             printf "  %s over %-38s %s\n", tag, "best plain C heap (" cname[ourkeys[i]] ")",
-                   verdict(ours / cbest[ourkeys[i]], 0.9)
+                   verdict(cr[ourkeys[i]], 0.9)
     }
 }' "$results"
