@@ -16,7 +16,7 @@ typedef struct {
   int (*main) (int argc, char **argv);
 } CmdEntry;
 
-/* The subcommands, one per sim/cmd-NAME.c. */
+/* The subcommands, one per sim/cmd-NAME.c, registered in main.c's commands[]. */
 int cmd_run_main (int argc, char **argv);
 int cmd_report_main (int argc, char **argv);
 int cmd_check_main (int argc, char **argv);
@@ -24,6 +24,7 @@ int cmd_list_main (int argc, char **argv);
 int cmd_sweep_main (int argc, char **argv);
 int cmd_merge_main (int argc, char **argv);
 int cmd_plot_main (int argc, char **argv);
+int cmd_bench_main (int argc, char **argv);
 
 /* Print err's message prefixed by "poolsim: " to stderr and return `status`. */
 int cmd_fail (GError *err, int status);

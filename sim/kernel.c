@@ -7,14 +7,22 @@
  * sits at physical index 3, so the children of physical node p are the aligned
  * group 4(p-2) .. 4(p-2)+3 and a sift-down step reads one line. Records hold
  * what an event carries (handler, context, payload, destroy function), its
- * full 64-bit insertion sequence and its heap position. Ties in time are broken
- * by that sequence, read from the records; ties are the rare case in most
- * models, and a correct order never depends on how often they occur.
+ * full 64-bit insertion sequence and its heap position, in one 64-byte line
+ * per record (aligned), so reaching a record costs one cache miss at most.
+ * Ties in time are broken by that sequence, read from the records; ties are the
+ * rare case in most models, so the comparison branches on them (predicted not
+ * taken) and picks among siblings on the times alone without branches.
  *
  * The root is removed bottom-up (Floyd): the hole walks down along the smallest
  * children to a leaf, then the displaced last slot is sifted up from there;
- * being a late event it rarely rises. Cancel removes the slot eagerly through
- * the position kept in its record, so cancelled timers never accumulate.
+ * being a late event it rarely rises. With the branch-free choice of the
+ * smallest child the descent no longer runs ahead speculatively, so it
+ * prefetches the lines it may need next itself: the four child groups of the
+ * current children, and in a large heap also the sixteen of the level below.
+ * Heap and record arrays of 4 MiB and more are asked for transparent huge pages,
+ * so a deep descent does not miss the TLB at every level. Cancel removes the
+ * slot eagerly through the position kept in its record, so cancelled timers
+ * never accumulate. `make bench-kernel` measures all this beside the anchors.
  *
  * Event ids are (generation << 32 | record index); the generation is bumped
  * whenever a record is released, so an id that already ran or was cancelled
@@ -34,6 +42,7 @@
 #include "sim/kernel-private.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #define HEAP_ROOT 3u
 
@@ -53,7 +62,7 @@ typedef struct {
   guint32        gen;       /* bumped on release; high half of the event id */
   guint32        kind;      /* entity message kind (entity events only) */
   guint32        next_free; /* free-list link while not pending */
-} EventRec;
+} __attribute__ ((aligned (64))) EventRec; /* one cache line each */
 
 struct SimEntity {
   SimKernel           *kernel;
@@ -88,7 +97,7 @@ sim_kernel_new (void)
   k->heap_cap = 1024;
   k->heap = g_aligned_alloc (k->heap_cap, sizeof (HeapSlot), 64);
   k->recs_cap = 1024;
-  k->recs = g_new0 (EventRec, k->recs_cap);
+  k->recs = g_aligned_alloc0 (k->recs_cap, sizeof (EventRec), 64);
   k->entities = g_ptr_array_new_with_free_func (g_free);
   return k;
 }
@@ -105,7 +114,7 @@ sim_kernel_free (SimKernel *k)
         r->destroy (r->data);
     }
   g_aligned_free (k->heap);
-  g_free (k->recs);
+  g_aligned_free (k->recs);
   g_ptr_array_unref (k->entities);
   g_free (k);
 }
@@ -138,6 +147,26 @@ sim_time_format (SimTime t, char *buf, gsize len)
   return buf;
 }
 
+/* ---- memory ------------------------------------------------------------- */
+
+/*
+ * A cache-line aligned array; from 4 MiB on, 2 MiB aligned and marked for
+ * transparent huge pages (where the system offers them only on request).
+ * Measured at 10^6 pending events: about a tenth more events/s.
+ */
+static gpointer
+array_alloc (gsize n, gsize size)
+{
+  gsize bytes = n * size;
+  if (bytes < (4u << 20))
+    return g_aligned_alloc (n, size, 64);
+  gpointer p = g_aligned_alloc (n, size, 2u << 20);
+#ifdef MADV_HUGEPAGE
+  madvise (p, bytes, MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 static G_GNUC_NO_INLINE void
@@ -145,8 +174,11 @@ recs_grow (SimKernel *k)
 {
   guint32 cap = k->recs_cap;
   g_assert (cap < G_MAXUINT32 / 2);
-  k->recs = g_renew (EventRec, k->recs, (gsize) cap * 2);
-  memset (k->recs + cap, 0, (gsize) cap * sizeof (EventRec));
+  EventRec *nr = array_alloc ((gsize) cap * 2, sizeof (EventRec));
+  memset (nr + cap, 0, (gsize) cap * sizeof (EventRec));
+  memcpy (nr, k->recs, (gsize) cap * sizeof (EventRec));
+  g_aligned_free (k->recs);
+  k->recs = nr;
   k->recs_cap = cap * 2;
 }
 
@@ -176,10 +208,13 @@ rec_release (SimKernel *k, guint32 idx)
 
 /* ---- heap --------------------------------------------------------------- */
 
+/* TRUE if a runs before b: (time, seq) order. */
 static inline gboolean
 slot_before (const EventRec *recs, HeapSlot a, HeapSlot b)
 {
-  return a.t < b.t || (a.t == b.t && recs[a.idx].seq < recs[b.idx].seq);
+  if (G_UNLIKELY (a.t == b.t))
+    return recs[a.idx].seq < recs[b.idx].seq;
+  return a.t < b.t;
 }
 
 static inline void
@@ -205,15 +240,19 @@ sift_up (SimKernel *k, gsize p, HeapSlot x)
   heap_place (k, p, x);
 }
 
-/* Smallest of the children starting at `first` (aligned group), given the end. */
+/*
+ * Smallest of the children starting at `first` (aligned group), given the end.
+ * A full group is a tournament of three comparisons whose outcomes become index
+ * arithmetic, not jumps: they are coin flips that no predictor guesses.
+ */
 static inline gsize
 min_child (const HeapSlot *h, const EventRec *recs, gsize first, gsize end)
 {
   gsize best = first;
   if (G_LIKELY (first + 4 <= end))
     {
-      gsize b1 = slot_before (recs, h[first + 1], h[first]) ? first + 1 : first;
-      gsize b2 = slot_before (recs, h[first + 3], h[first + 2]) ? first + 3 : first + 2;
+      gsize b1 = first + (gsize) slot_before (recs, h[first + 1], h[first]);
+      gsize b2 = first + 2 + (gsize) slot_before (recs, h[first + 3], h[first + 2]);
       best = slot_before (recs, h[b2], h[b1]) ? b2 : b1;
     }
   else
@@ -244,6 +283,31 @@ sift_down (SimKernel *k, gsize p, HeapSlot x, gsize end)
   heap_place (k, p, x);
 }
 
+/*
+ * Prefetch for a descent that is at the child group `first`: the four groups
+ * below it (one of them is the next step), and once those lie beyond the first
+ * 64 KiB (no longer in the nearest caches) also the sixteen groups two levels
+ * down, so that a miss has two steps to resolve. Only the root removal uses
+ * this: a cancel's sift-down from a random position is short, and measured
+ * slower with it. (always_inline: GCC deems a call that only prefetches free of
+ * effects and deletes it before inlining.)
+ */
+static inline __attribute__ ((always_inline)) void
+heap_prefetch_below (const HeapSlot *h, gsize first, gsize end)
+{
+  gsize grand = 4 * (first - 2);
+  if (grand >= end)
+    return;
+  __builtin_prefetch (h + grand);
+  __builtin_prefetch (h + grand + 4);
+  __builtin_prefetch (h + grand + 8);
+  __builtin_prefetch (h + grand + 12);
+  gsize great = 4 * (grand - 2);
+  if (great >= 4096 && great < end)
+    for (gsize g = 0; g < 64; g += 4)
+      __builtin_prefetch (h + great + g);
+}
+
 /* Remove the root; the heap has n slots left afterwards (n >= 1 before). */
 static inline void
 heap_remove_root (SimKernel *k)
@@ -260,6 +324,7 @@ heap_remove_root (SimKernel *k)
       gsize first = 4 * (p - 2);
       if (first >= end)
         break;
+      heap_prefetch_below (h, first, end);
       gsize best = min_child (h, recs, first, end);
       heap_place (k, p, h[best]);
       p = best;
@@ -271,7 +336,7 @@ static G_GNUC_NO_INLINE void
 heap_grow (SimKernel *k)
 {
   gsize cap = k->heap_cap * 2;
-  HeapSlot *nh = g_aligned_alloc (cap, sizeof (HeapSlot), 64);
+  HeapSlot *nh = array_alloc (cap, sizeof (HeapSlot));
   memcpy (nh, k->heap, k->heap_cap * sizeof (HeapSlot));
   g_aligned_free (k->heap);
   k->heap = nh;

@@ -9,7 +9,8 @@
  *
  * Costs (n = pending events): schedule O(log n), cancel O(log n) with the
  * event really removed (cancelled timers leave nothing behind), pop O(log n).
- * Memory is about 64 bytes per pending event; records are recycled.
+ * Memory is about 80 bytes per pending event (a 16-byte heap slot and a 64-byte
+ * record); records are recycled.
  *
  * Misuse: scheduling before now() is a fatal error (g_error) naming both
  * times; cancelling an id that already ran or was cancelled is harmless and

@@ -20,6 +20,7 @@ static const CmdEntry commands[] = {
   { "plot", "plot a metric over a sweep variable through gnuplot", cmd_plot_main },
   { "check", "check a scenario file without running it", cmd_check_main },
   { "list", "list scenario keys (params) or models", cmd_list_main },
+  { "bench", "benchmarks run beside their anchors (e.g. bench kernel)", cmd_bench_main },
   { NULL, NULL, NULL },
 };
 

@@ -122,7 +122,6 @@ test_registration_t2 (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->r.accepted, ==, 2);
   g_assert_cmpuint (tep_count (&f->r, CODEC_ASAP_REGISTRATION), ==, 3);
   const TepLogEntry *third = tep_nth (&f->r, CODEC_ASAP_REGISTRATION, 2);
-  g_assert_true (third->assoc != tep_nth (&f->r, CODEC_ASAP_REGISTRATION, 0)->assoc);
   /* The ABORT of the old association leaves the PE's interface 1 ns before the new INIT. */
   g_assert_cmpint (third->t, ==, 4 * TEP_X + 60 * SIM_S + 1 + 5 * TEP_X);
 }
@@ -274,7 +273,8 @@ test_deregistration_t3 (Fixture *f, gconstpointer data)
   g_assert_cmpuint (pe_stats (f->pe)->t3_expiries, ==, 1);
   g_assert_cmpuint (tep_count (&f->r, CODEC_ASAP_DEREGISTRATION), ==, 2);
   const TepLogEntry *second = tep_nth (&f->r, CODEC_ASAP_DEREGISTRATION, 1);
-  g_assert_true (second->assoc != tep_nth (&f->r, CODEC_ASAP_DEREGISTRATION, 0)->assoc);
+  /* The hunt opened a second association (comparing the pointers would compare a freed one). */
+  g_assert_cmpuint (f->r.accepted, ==, 2);
   g_assert_cmpint (second->t, ==, 1 * SIM_S + 30 * SIM_S + 1 + 5 * TEP_X);
   g_assert_cmpint (pe_state (f->pe), ==, PE_STATE_DEREGISTERING);
 }

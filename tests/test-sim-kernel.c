@@ -235,6 +235,87 @@ test_million_pending (void)
   g_assert_cmpuint (sim_kernel_pending (k), ==, 0);
 }
 
+/*
+ * Random schedules (many ties), cancels of pending and of stale ids, and runs to
+ * random horizons, against a plain list model ordered by (time, insertion):
+ * the kernel runs exactly the model's events in the model's order.
+ */
+typedef struct {
+  SimTime    t;
+  int        tag;
+  SimEventId id;
+} ModelEv;
+
+static void
+test_random_against_model (void)
+{
+  g_autoptr (SimKernel) k = sim_kernel_new ();
+  g_autoptr (GArray) log = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) model = g_array_new (FALSE, FALSE, sizeof (ModelEv)); /* insertion order */
+  g_autoptr (GArray) expect = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) stale = g_array_new (FALSE, FALSE, sizeof (SimEventId));
+  SimRng rng;
+  sim_rng_init (&rng, 7, "test/random-against-model");
+  int next_tag = 0;
+  for (int step = 0; step < 60000; step++)
+    {
+      guint64 op = sim_rng_below (&rng, 10);
+      if (op < 5)
+        {
+          /* Half near now (ties), half far (a deeper heap). */
+          SimTime delay = (SimTime) sim_rng_below (&rng, sim_rng_below (&rng, 2) ? 8 : 5000);
+          ModelEv e = { sim_kernel_now (k) + delay, next_tag++, 0 };
+          e.id = sim_kernel_schedule_at (k, e.t, log_handler, log, GINT_TO_POINTER (e.tag));
+          g_array_append_val (model, e);
+        }
+      else if (op < 7 && model->len > 0)
+        {
+          guint i = (guint) sim_rng_below (&rng, model->len);
+          SimEventId id = g_array_index (model, ModelEv, i).id;
+          g_assert_cmpint (sim_kernel_event_time (k, id), ==, g_array_index (model, ModelEv, i).t);
+          g_assert_true (sim_kernel_cancel (k, id));
+          g_array_remove_index (model, i);
+          g_array_append_val (stale, id);
+        }
+      else if (op < 8 && stale->len > 0)
+        {
+          SimEventId id = g_array_index (stale, SimEventId, sim_rng_below (&rng, stale->len));
+          g_assert_false (sim_kernel_is_pending (k, id));
+          g_assert_false (sim_kernel_cancel (k, id));
+        }
+      else
+        {
+          SimTime until = sim_kernel_now (k) + (SimTime) sim_rng_below (&rng, 12);
+          /* The model: repeatedly take the earliest, first-inserted event due by `until`. */
+          g_array_set_size (expect, 0);
+          for (;;)
+            {
+              gint best = -1;
+              for (guint i = 0; i < model->len; i++)
+                if (g_array_index (model, ModelEv, i).t <= until
+                    && (best < 0 || g_array_index (model, ModelEv, i).t
+                                      < g_array_index (model, ModelEv, best).t))
+                  best = (gint) i;
+              if (best < 0)
+                break;
+              g_array_append_val (expect, g_array_index (model, ModelEv, best).tag);
+              g_array_append_val (stale, g_array_index (model, ModelEv, best).id);
+              g_array_remove_index (model, (guint) best);
+            }
+          g_array_set_size (log, 0);
+          g_assert_cmpuint (sim_kernel_run (k, until), ==, expect->len);
+          g_assert_cmpmem (log->data, log->len * sizeof (int), expect->data, expect->len * sizeof (int));
+          g_assert_cmpint (sim_kernel_now (k), ==, until);
+        }
+      g_assert_cmpuint (sim_kernel_pending (k), ==, model->len);
+      if (step % 1000 == 0)
+        g_assert_true (sim_kernel_sanity (k));
+    }
+  g_assert_cmpint (next_tag, >, 20000);
+  g_assert_cmpuint (model->len, >, 100);
+  g_assert_true (sim_kernel_sanity (k));
+}
+
 /* Scheduling into the past is fatal with a message naming both times. */
 static void
 past_handler (SimKernel *k, gpointer ctx, gpointer data)
@@ -336,6 +417,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/kernel/run-until", test_run_until);
   g_test_add_func ("/sim/kernel/two-kernels-interleaved", test_two_kernels_interleaved);
   g_test_add_func ("/sim/kernel/million-pending", test_million_pending);
+  g_test_add_func ("/sim/kernel/random-against-model", test_random_against_model);
   g_test_add_func ("/sim/kernel/schedule-into-past-fatal", test_schedule_into_past_fatal);
   g_test_add_func ("/sim/kernel/entities", test_entities);
   g_test_add_func ("/sim/kernel/free-destroys-pending", test_free_destroys_pending);
