@@ -8,6 +8,13 @@
  * registrar associations (accepted on port 3863, or an old home being shut
  * down) are kept in `peers` so that pe_free() can abort them.
  *
+ * The PE's ASAP endpoint is port 3863 of its host, like an SCTP one-to-many
+ * socket bound there: the server hunt opens its associations from that port
+ * and the listener accepts registrars' associations on it. A registrar
+ * records the source of the registering association as the PE's ASAP
+ * transport (RFC 5352 §3.1 rule 4), so after a takeover the new home's
+ * H-flag keep-alive (RFC 5353 §3.5) reaches the PE where it listens.
+ *
  * Decisions and their sources:
  *   - RFC 5352 §3.1: T2 expiry retransmits the REGISTRATION on the home
  *     until MAX-REG-ATTEMPT attempts went unanswered; then the failure is
@@ -630,6 +637,8 @@ pe_new (Net *net, NetHost *host, guint32 index, const PeConfig *cfg, guint64 see
   pe->load_degradation = pe_load_from_fraction (cfg->load_degradation);
   pe->peers = g_ptr_array_new ();
   pe->hunt = endpoint_hunt_new (host, &cfg->hunt, pe_hunt_found, pe);
+  /* One ASAP endpoint: registrations go from the port where registrars reach the PE (RFC 5352 §3.1 rule 4). */
+  endpoint_hunt_set_local_port (pe->hunt, RSP_ASAP_PORT);
   net_host_set_state_callback (host, pe_host_state, pe);
   return pe;
 }
