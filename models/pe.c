@@ -60,6 +60,7 @@ struct PoolElement {
   guint           reg_attempts;    /* REGISTRATIONs sent for the outstanding registration */
   guint           reg_outstanding; /* REGISTRATIONs on the home not answered yet */
   SimTime         accepted_until;  /* latest accepted registration + life; 0 = none */
+  SimTime         down_since;      /* when the host crashed; -1 while it is up */
   gboolean        started;
   PeAppCallbacks  app;
   gpointer        app_data;
@@ -604,6 +605,7 @@ pe_host_state (NetHost *host, gboolean up, gpointer user_data)
       pe_stop_timers (pe);
       endpoint_hunt_host_state (pe->hunt, FALSE);
       pe->state = PE_STATE_DOWN;
+      pe->down_since = sim_kernel_now (pe->kernel);
       pe->accepted_until = 0;
       pe->home_server_id = 0;
       if (pe->app.host_state != NULL)
@@ -611,6 +613,7 @@ pe_host_state (NetHost *host, gboolean up, gpointer user_data)
       return;
     }
   endpoint_hunt_host_state (pe->hunt, TRUE);
+  pe->down_since = -1;
   if (pe->app.host_state != NULL)
     pe->app.host_state (pe, TRUE, pe->app_data);
   pe->state = PE_STATE_DEREGISTERED;
@@ -634,6 +637,7 @@ pe_new (Net *net, NetHost *host, guint32 index, const PeConfig *cfg, guint64 see
   pe_config_copy (&pe->cfg, cfg);
   sim_rng_init_fmt (&pe->id_rng, seed, "pe/%u/id", index);
   pe->state = PE_STATE_HUNTING;
+  pe->down_since = net_host_is_up (host) ? -1 : 0;
   pe->load_degradation = pe_load_from_fraction (cfg->load_degradation);
   pe->peers = g_ptr_array_new ();
   pe->hunt = endpoint_hunt_new (host, &cfg->hunt, pe_hunt_found, pe);
@@ -805,6 +809,12 @@ gboolean
 pe_is_alive (const PoolElement *pe)
 {
   return net_host_is_up (pe->host);
+}
+
+SimTime
+pe_down_since (const PoolElement *pe)
+{
+  return pe->down_since;
 }
 
 guint32
