@@ -400,6 +400,59 @@ test_redundancy_crash_detection (void)
   g_assert_cmpfloat (scalar_of (db, NULL, "registrar[2]", "registrar.takeovers"), ==, 1);
 }
 
+/*
+ * The oracle's classes, on a redundancy run at 6 min (all three registrars
+ * serving, 10 PEs each) with the handlespaces edited behind the protocols'
+ * back: an entry for an identifier no PE ever had is bogus; a PE whose host
+ * crashed is stale where it is still listed; a live registered PE taken out
+ * of one handlespace is missing there; and the registrars diverge.
+ */
+static void
+test_oracle_classes (void)
+{
+  Stepped s;
+  stepped_open (&s, NULL);
+  Rserpool *m = s.m;
+  sim_kernel_run (s.kernel, 6 * SIM_MIN);
+  results_oracle_sample (s.oracle);
+  const ResultsOracleSample *o = results_oracle_last_sample (s.oracle);
+  g_assert_cmpuint (o->serving, ==, 3);
+  g_assert_cmpuint (o->entries, ==, 30);
+  g_assert_cmpuint (o->bogus + o->stale + o->missing + o->orphans, ==, 0);
+  g_assert_true (o->all_equal);
+
+  const char *h = rserpool_pool_handle (m);
+  HsHandlespace *hs0 = registrar_handlespace (rserpool_registrar (m, 0));
+  HsHandlespace *hs2 = registrar_handlespace (rserpool_registrar (m, 2));
+  /* A bogus entry at registrar 0: PE 0's attributes under an identifier no PE drew. */
+  HsPoolElement *model = hs_handlespace_find (hs0, (const guint8 *) h, strlen (h), pe_id (rserpool_pe (m, 0)));
+  HsRegistration reg = { 0 };
+  reg.pe_id = 0x0badf00d;
+  reg.home_registrar = 1;
+  reg.reg_life_ms = -1;
+  hs_pe_get_policy (model, &reg.policy);
+  hs_pe_get_user_transport (model, &reg.user);
+  hs_pe_get_asap_transport (model, &reg.asap);
+  HsPoolElement *fake = NULL;
+  gboolean created = FALSE;
+  g_assert_cmpint (hs_handlespace_register (hs0, (const guint8 *) h, strlen (h), &reg, HS_REGISTER_NONE, &fake,
+                                            &created), ==, HS_OK);
+  g_assert_true (created);
+  /* PE 1 missing at registrar 2; PE 2's host crashes (listed everywhere: stale x 3). */
+  hs_handlespace_remove (hs2, hs_handlespace_find (hs2, (const guint8 *) h, strlen (h), pe_id (rserpool_pe (m, 1))));
+  net_host_crash (pe_host (rserpool_pe (m, 2)));
+  results_oracle_sample (s.oracle);
+  o = results_oracle_last_sample (s.oracle);
+  g_assert_cmpuint (o->entries, ==, 30);
+  g_assert_cmpuint (o->bogus, ==, 1);
+  g_assert_cmpuint (o->missing, ==, 1);
+  g_assert_cmpuint (o->stale, ==, 3);
+  /* Pairs (0,1): {fake}; (0,2): {fake, PE 1}; (1,2): {PE 1}: mean 4/3. */
+  g_assert_false (o->all_equal);
+  g_assert_cmpfloat_with_epsilon (o->divergence, 4.0 / 3.0, 1e-12);
+  stepped_close (&s);
+}
+
 static const char *
 tshark_name (const char *kind)
 {
@@ -533,6 +586,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/rserpool/baseline/target-load-conflict", test_target_load_conflict);
   g_test_add_func ("/models/rserpool/baseline/deterministic", test_baseline_deterministic);
   g_test_add_func ("/models/rserpool/metrics/catalogue", test_metrics_catalogue);
+  g_test_add_func ("/models/rserpool/oracle/classes", test_oracle_classes);
   g_test_add_func ("/models/rserpool/redundancy/takeover", test_redundancy_takeover);
   g_test_add_func ("/models/rserpool/redundancy/divergence", test_redundancy_divergence);
   g_test_add_func ("/models/rserpool/redundancy/crash-detection", test_redundancy_crash_detection);
