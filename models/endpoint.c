@@ -44,6 +44,7 @@ struct EndpointHunt {
   SimTime             t5;            /* current T5 value */
   SimEventId          t5_timer;
   HuntAttempt         attempts[EHUNT_MAX_PARALLEL];
+  guint16             local_port;    /* attempts go from this port; 0 = ephemeral */
   EndpointHuntStats   stats;
 };
 
@@ -223,7 +224,13 @@ hunt_fill (EndpointHunt *h)
           at->port = c->port;
           at->server_id = c->server_id;
           h->stats.attempts++;
-          at->assoc = net_assoc_connect (h->host, c->addr, c->port, &attempt_callbacks, at);
+          at->assoc = net_assoc_connect_from (h->host, h->local_port, c->addr, c->port, &attempt_callbacks, at);
+          if (at->assoc == NULL)
+            {
+              /* The bound port has an association to it already (an old home closing): SH4. */
+              h->stats.attempts_failed++;
+              continue;
+            }
           break;
         }
     }
@@ -386,6 +393,12 @@ endpoint_hunt_new (NetHost *host, const EndpointHuntConfig *cfg, EndpointHuntFou
   hunt_reset_candidates (h);
   hunt_open_socket (h);
   return h;
+}
+
+void
+endpoint_hunt_set_local_port (EndpointHunt *h, guint16 port)
+{
+  h->local_port = port;
 }
 
 void

@@ -98,6 +98,13 @@ EndpointHunt *endpoint_hunt_new (NetHost *host, const EndpointHuntConfig *cfg, E
                                  gpointer user_data);
 /* Abort attempts, close the socket. */
 void          endpoint_hunt_free (EndpointHunt *hunt);
+/*
+ * Open the attempts from this local port (0, the default: an ephemeral one).
+ * A PE gives its ASAP endpoint's port, where it also accepts registrars'
+ * associations: the registrar records the association's source as the PE's
+ * ASAP transport (RFC 5352 §3.1 rule 4) and reaches the PE there.
+ */
+void          endpoint_hunt_set_local_port (EndpointHunt *hunt, guint16 port);
 /* Begin a hunt (SH1); nothing if one runs already. */
 void          endpoint_hunt_start (EndpointHunt *hunt);
 /* Stop a running hunt: abort its attempts, stop T5 (reset to its initial value). */

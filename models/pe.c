@@ -8,6 +8,13 @@
  * registrar associations (accepted on port 3863, or an old home being shut
  * down) are kept in `peers` so that pe_free() can abort them.
  *
+ * The PE's ASAP endpoint is port 3863 of its host, like an SCTP one-to-many
+ * socket bound there: the server hunt opens its associations from that port
+ * and the listener accepts registrars' associations on it. A registrar
+ * records the source of the registering association as the PE's ASAP
+ * transport (RFC 5352 §3.1 rule 4), so after a takeover the new home's
+ * H-flag keep-alive (RFC 5353 §3.5) reaches the PE where it listens.
+ *
  * Decisions and their sources:
  *   - RFC 5352 §3.1: T2 expiry retransmits the REGISTRATION on the home
  *     until MAX-REG-ATTEMPT attempts went unanswered; then the failure is
@@ -53,6 +60,7 @@ struct PoolElement {
   guint           reg_attempts;    /* REGISTRATIONs sent for the outstanding registration */
   guint           reg_outstanding; /* REGISTRATIONs on the home not answered yet */
   SimTime         accepted_until;  /* latest accepted registration + life; 0 = none */
+  SimTime         down_since;      /* when the host crashed; -1 while it is up */
   gboolean        started;
   PeAppCallbacks  app;
   gpointer        app_data;
@@ -597,6 +605,7 @@ pe_host_state (NetHost *host, gboolean up, gpointer user_data)
       pe_stop_timers (pe);
       endpoint_hunt_host_state (pe->hunt, FALSE);
       pe->state = PE_STATE_DOWN;
+      pe->down_since = sim_kernel_now (pe->kernel);
       pe->accepted_until = 0;
       pe->home_server_id = 0;
       if (pe->app.host_state != NULL)
@@ -604,6 +613,7 @@ pe_host_state (NetHost *host, gboolean up, gpointer user_data)
       return;
     }
   endpoint_hunt_host_state (pe->hunt, TRUE);
+  pe->down_since = -1;
   if (pe->app.host_state != NULL)
     pe->app.host_state (pe, TRUE, pe->app_data);
   pe->state = PE_STATE_DEREGISTERED;
@@ -627,9 +637,12 @@ pe_new (Net *net, NetHost *host, guint32 index, const PeConfig *cfg, guint64 see
   pe_config_copy (&pe->cfg, cfg);
   sim_rng_init_fmt (&pe->id_rng, seed, "pe/%u/id", index);
   pe->state = PE_STATE_HUNTING;
+  pe->down_since = net_host_is_up (host) ? -1 : 0;
   pe->load_degradation = pe_load_from_fraction (cfg->load_degradation);
   pe->peers = g_ptr_array_new ();
   pe->hunt = endpoint_hunt_new (host, &cfg->hunt, pe_hunt_found, pe);
+  /* One ASAP endpoint: registrations go from the port where registrars reach the PE (RFC 5352 §3.1 rule 4). */
+  endpoint_hunt_set_local_port (pe->hunt, RSP_ASAP_PORT);
   net_host_set_state_callback (host, pe_host_state, pe);
   return pe;
 }
@@ -796,6 +809,12 @@ gboolean
 pe_is_alive (const PoolElement *pe)
 {
   return net_host_is_up (pe->host);
+}
+
+SimTime
+pe_down_since (const PoolElement *pe)
+{
+  return pe->down_since;
 }
 
 guint32

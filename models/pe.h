@@ -114,6 +114,8 @@ guint32      pe_id (const PoolElement *pe);
 const char  *pe_pool_handle (const PoolElement *pe);
 /* The host is up. */
 gboolean     pe_is_alive (const PoolElement *pe);
+/* When the host went down (its latest crash); -1 while it is up. */
+SimTime      pe_down_since (const PoolElement *pe);
 /* The PE's belief: its latest registration was accepted, its life has not run out, no deregistration since. */
 gboolean     pe_is_registered (const PoolElement *pe);
 /* The home registrar's server id (0 = unknown, e.g. found through the static list). */

@@ -28,7 +28,9 @@
  * its last registration came through; when it has none (after a takeover, or
  * when that association ended) it opens an ASAP association to the first
  * address and the port of the PE's ASAP transport. A PE must therefore accept
- * ASAP associations on the local port of its registration association.
+ * ASAP associations on the local port of its registration association (the
+ * PE of models/pe.h registers from its ASAP endpoint, port 3863, and listens
+ * there).
  *
  * Crash and restart (net_host_set_state_callback): a crashed registrar loses
  * its whole state (handlespace, peers, associations); on restart it starts

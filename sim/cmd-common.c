@@ -12,8 +12,12 @@
 
 #include "sim/cmd-common.h"
 
+#include "models/calcapp.h"
 #include "models/mm1.h"
 #include "models/netload.h"
+#include "models/registrar.h"
+#include "models/rserpool.h"
+#include "results/oracle.h"
 #include "sim/net.h"
 
 #include <stdio.h>
@@ -23,14 +27,15 @@
 static const SimModelType *const models[] = {
   &mm1_model_type,
   &netload_model_type,
+  &rserpool_model_type,
   NULL,
 };
 
 /* The `model` key: its choices are the registered models. */
 static const SimParamDecl model_param[] = {
-  { "model", SIM_PARAM_ENUM, NULL, 0, 0, "mm1,netload",
-    "The model to run: mm1 (the M/M/1 validation model) or netload (traffic on the virtual network); "
-    "`poolsim list models`." },
+  { "model", SIM_PARAM_ENUM, NULL, 0, 0, "mm1,netload,rserpool",
+    "The model to run: mm1 (the M/M/1 validation model), netload (traffic on the virtual network) or "
+    "rserpool (registrars, PEs and PUs with the CalcApp workload); `poolsim list models`." },
 };
 
 const SimModelType *const *
@@ -58,6 +63,15 @@ cmd_param_table (void)
   sim_param_table_add (t, model_param, G_N_ELEMENTS (model_param));
   const SimParamDecl *net = net_params (&n);
   sim_param_table_add (t, net, n);
+  /* The protocol modules' keys (model rserpool assembles them) and the oracle's. */
+  const SimParamDecl *(*const tables[]) (gsize *) = {
+    registrar_params, pe_params, pu_params, calcapp_params, results_oracle_params,
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      const SimParamDecl *d = tables[i] (&n);
+      sim_param_table_add (t, d, n);
+    }
   for (guint i = 0; models[i] != NULL; i++)
     sim_param_table_add (t, models[i]->params, models[i]->n_params);
   return t;
@@ -169,6 +183,14 @@ cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
+  /*
+   * The oracle (results/oracle.h) watches a run of model rserpool: the
+   * command is the one place that knows both layers, so it attaches the
+   * oracle to the model here and has it record before the model does.
+   */
+  g_autoptr (ResultsOracle) oracle = NULL;
+  if (type == &rserpool_model_type)
+    oracle = results_oracle_new (model, p);
   /* Slices of at most a tenth of the run, or a simulated hour without a limit. */
   SimTime slice = ctx.end == SIM_TIME_MAX ? SIM_H : MAX (ctx.end / 10, 1);
   gint64 last_report = wall_start;
@@ -186,8 +208,11 @@ cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const
     }
   if (ctx.end != SIM_TIME_MAX && sim_kernel_now (kernel) < ctx.end)
     sim_kernel_run (kernel, ctx.end); /* no events left: the clock still reaches the limit */
+  if (oracle != NULL)
+    results_oracle_record (oracle, ctx.recorder);
   type->finish (model, &ctx);
   sim_kernel_finish (kernel);
+  g_clear_pointer (&oracle, results_oracle_free);
   type->free (model);
   if (options->progress)
     fprintf (stderr, "\r\033[K");

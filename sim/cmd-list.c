@@ -3,10 +3,12 @@
  *
  * params: every scenario key with its type, default, range and help, from
  * the one table the scenario loader checks against, so the list and the
- * checks cannot disagree. models: the values of the `model` key.
+ * checks cannot disagree. models: the values of the `model` key. metrics:
+ * the metric catalogue (results/metrics.c) the recorders are held to.
  */
 #include "config.h"
 
+#include "results/metrics.h"
 #include "sim/cmd-common.h"
 #include "sim/cmd.h"
 
@@ -57,28 +59,40 @@ list_models (void)
     printf ("%-10s %s\n", (*m)->name, (*m)->summary);
 }
 
+static void
+list_metrics (void)
+{
+  gsize n;
+  const ResultsMetric *m = results_metrics (&n);
+  for (gsize i = 0; i < n; i++)
+    printf ("%s  (%s; %s)\n    %s\n", m[i].name, m[i].kind, m[i].unit, m[i].meaning);
+}
+
 int
 cmd_list_main (int argc, char **argv)
 {
   g_autoptr (GOptionContext) ctx = g_option_context_new ("WHAT - list what poolsim knows");
   g_option_context_set_summary (ctx, "WHAT is one of:\n"
                                      "  params   every scenario key: type, default, range (base units: ns, B, bps), help\n"
-                                     "  models   the values of the scenario key `model`");
+                                     "  models   the values of the scenario key `model`\n"
+                                     "  metrics  every metric name recorded: kind, unit, meaning");
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return cmd_fail (g_steal_pointer (&error), 2);
   if (argc != 2)
     {
-      fprintf (stderr, "poolsim list: say what to list: params or models\n");
+      fprintf (stderr, "poolsim list: say what to list: params, models or metrics\n");
       return 2;
     }
   if (strcmp (argv[1], "params") == 0)
     list_params ();
   else if (strcmp (argv[1], "models") == 0)
     list_models ();
+  else if (strcmp (argv[1], "metrics") == 0)
+    list_metrics ();
   else
     {
-      fprintf (stderr, "poolsim list: cannot list '%s' (params, models)\n", argv[1]);
+      fprintf (stderr, "poolsim list: cannot list '%s' (params, models, metrics)\n", argv[1]);
       return 2;
     }
   return 0;

@@ -807,18 +807,33 @@ net_listener_close (NetListener *l)
 NetAssoc *
 net_assoc_connect (NetHost *h, NetAddr dst, guint16 port, const NetAssocCallbacks *callbacks, gpointer user_data)
 {
+  return net_assoc_connect_from (h, 0, dst, port, callbacks, user_data);
+}
+
+NetAssoc *
+net_assoc_connect_from (NetHost *h, guint16 local_port, NetAddr dst, guint16 port,
+                        const NetAssocCallbacks *callbacks, gpointer user_data)
+{
   g_return_val_if_fail (h->up && h->ifaces->len > 0 && port != 0, NULL);
-  guint16 lport;
-  for (guint tries = 0;; tries++)
+  guint16 lport = local_port;
+  if (lport != 0)
     {
-      g_return_val_if_fail (tries < 16384, NULL);
-      lport = h->next_port;
-      h->next_port = h->next_port == 65535 ? 49152 : h->next_port + 1;
+      /* A bound endpoint: one association per peer transport address (RFC 4960 §1.3). */
       gint64 key = assoc_key (lport, dst, port);
-      if (!g_hash_table_contains (h->listeners, GUINT_TO_POINTER (lport))
-          && !g_hash_table_contains (h->assocs, &key))
-        break;
+      if (g_hash_table_contains (h->assocs, &key))
+        return NULL;
     }
+  else
+    for (guint tries = 0;; tries++)
+      {
+        g_return_val_if_fail (tries < 16384, NULL);
+        lport = h->next_port;
+        h->next_port = h->next_port == 65535 ? 49152 : h->next_port + 1;
+        gint64 key = assoc_key (lport, dst, port);
+        if (!g_hash_table_contains (h->listeners, GUINT_TO_POINTER (lport))
+            && !g_hash_table_contains (h->assocs, &key))
+          break;
+      }
   NetAssoc *a = assoc_new (h, net_host_address (h, 0), lport, dst, port);
   if (callbacks != NULL)
     a->cb = *callbacks;

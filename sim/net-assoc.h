@@ -90,6 +90,14 @@ void         net_listener_close (NetListener *listener);
  */
 NetAssoc *net_assoc_connect (NetHost *host, NetAddr dst, guint16 port, const NetAssocCallbacks *callbacks,
                              gpointer user_data);
+/*
+ * The same from local_port (0 = an ephemeral port): an endpoint bound to a
+ * port that also listens there, like an SCTP one-to-many socket, so that the
+ * peer learns the transport address where it can reach this endpoint. NULL if
+ * this host already has an association from local_port to dst:port.
+ */
+NetAssoc *net_assoc_connect_from (NetHost *host, guint16 local_port, NetAddr dst, guint16 port,
+                                  const NetAssocCallbacks *callbacks, gpointer user_data);
 void      net_assoc_set_callbacks (NetAssoc *assoc, const NetAssocCallbacks *callbacks, gpointer user_data);
 
 /*

@@ -154,11 +154,24 @@ test_list_params (void)
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "mm1.load  (number; default: 0.8; [0.001, 0.999])\n    Offered load"));
   g_assert_nonnull (strstr (r.out, "sim-time-limit  (time; default: 0s; >= 0)\n"));
-  g_assert_nonnull (strstr (r.out, "model  (enum; default: required; one of: mm1,netload)\n"));
+  g_assert_nonnull (strstr (r.out, "model  (enum; default: required; one of: mm1,netload,rserpool)\n"));
   result_clear (&r);
   Result bad = poolsim ("list", "nothing", NULL);
   g_assert_cmpint (bad.status, ==, 2);
   result_clear (&bad);
+}
+
+/* list metrics prints the catalogue: name, kind, unit, meaning. */
+static void
+test_list_metrics (void)
+{
+  Result r = poolsim ("list", "metrics", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "mm1.utilization  (scalar; 1)\n    Time average of the busy server"));
+  g_assert_nonnull (strstr (r.out, "calcapp.utilization  (scalar; 1)\n    PAPERS §1 provider's view"));
+  g_assert_nonnull (strstr (r.out, "oracle.detection_time  (statistic; s)\n"));
+  g_assert_nonnull (strstr (r.out, "registrar.rx.*  (scalar; 1)\n"));
+  result_clear (&r);
 }
 
 /* An unknown command: exit 2 and the list of commands. */
@@ -183,6 +196,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/cli/rerun-skips-complete", test_rerun_skips_complete);
   g_test_add_func ("/sim/cli/check", test_check);
   g_test_add_func ("/sim/cli/list-params", test_list_params);
+  g_test_add_func ("/sim/cli/list-metrics", test_list_metrics);
   g_test_add_func ("/sim/cli/unknown-command", test_unknown_command);
   return g_test_run ();
 }
