@@ -553,8 +553,11 @@ test_costs_defaults (void)
 {
   SecureCosts c;
   secure_costs_init_defaults (&c);
-  g_assert_cmpint (c.handshake_psk_client, ==, 105 * SIM_US);
-  g_assert_cmpint (c.record, ==, 1500);
+  g_assert_cmpint (c.handshake_psk_client, ==, 200 * SIM_US);
+  g_assert_cmpint (c.handshake_psk_server, ==, 200 * SIM_US);
+  g_assert_cmpint (c.handshake_cert_client, ==, 480 * SIM_US);
+  g_assert_cmpint (c.handshake_cert_server, ==, 200 * SIM_US);
+  g_assert_cmpint (c.record, ==, 700);
 }
 
 /* ---- keys and lifetime ----------------------------------------------------------------- */
