@@ -186,7 +186,7 @@ run_until (World *w, SimTime t)
 static void
 send_fill (SecureChannel *ch, guint16 stream, guint32 ppid, NetKind kind, gsize len, guint8 fill)
 {
-  g_autoptr (GBytes) b = tbytes (len, fill);
+  g_autoptr (GBytes) b = len > 0 ? tbytes (len, fill) : g_bytes_new (NULL, 0);
   g_assert_true (secure_channel_send (ch, stream, ppid, kind, b));
 }
 
