@@ -15,7 +15,8 @@
  * secure_channel_abort() returns, the channel is gone. When the host crashes
  * (the network drops its associations without callbacks) the upper layer
  * calls secure_context_host_crashed(), which forgets every channel of the
- * context. A context frees its remaining channels when it is freed.
+ * context. A context frees its remaining channels when it is freed, aborting
+ * their associations: free contexts before the network.
  */
 #pragma once
 
@@ -196,6 +197,7 @@ gboolean       secure_channel_send (SecureChannel *ch, guint16 stream, guint32 p
 void           secure_channel_abort (SecureChannel *ch);
 gboolean       secure_channel_is_up (const SecureChannel *ch);
 NetAssoc      *secure_channel_assoc (const SecureChannel *ch);
+/* Why the channel failed (SECURE_FAIL_NONE if it did not): read it in the terminal event callback. */
 SecureFailure  secure_channel_failure (const SecureChannel *ch);
 /* The PSK identity the peer presented and the server accepted (server side), or NULL. */
 const char    *secure_channel_peer_identity (const SecureChannel *ch);
