@@ -48,7 +48,7 @@ scalars (const char *db, const char *module_like, const char *name, double out[2
   sqlite3 *h = NULL;
   g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_stmt *st = NULL;
-  const char *sql = "SELECT r.run_number, SUM(s.value) FROM scalar s JOIN run r ON r.run_id = s.run_id "
+  const char *sql = "SELECT r.run_number, SUM(s.value) FROM scalar s JOIN run r ON r.id = s.run_id "
                     "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number";
   g_assert_cmpint (sqlite3_prepare_v2 (h, sql, -1, &st, NULL), ==, SQLITE_OK);
   sqlite3_bind_text (st, 1, module_like, -1, SQLITE_STATIC);
@@ -174,6 +174,20 @@ test_honest_draws_unchanged (void)
 
 /* ---- §2.1 registration flood --------------------------------------------------------------- */
 
+/*
+ * PAPERS §2.2 E1/E2, A = 1 s, LU, MAX-BAD-PE-REPORT 3. Measured (runs 0, 1;
+ * handling speed no attack / attack / one-pe-per-credential):
+ * 81.24 / 14.99 / 65.76 % and 72.10 / 13.95 / 55.45 %; bogus entries 18.8
+ * and 19.2 on average with the attack, 0.93 with the mitigation; the
+ * attack costs about 525 bit/s of ASAP bytes. The attack drives handling
+ * speed far below half (18 %, 19 % of the paired no-attack value). The
+ * mitigation keeps 81 % and 77 %, not the 80 % expected from the papers in
+ * both: the one fake PE each credential may hold reports load 0, so LU
+ * gives it every request until three PUs have timed out (10 s) and reported
+ * it; the adversary's next registration (1 s later) is then accepted, so a
+ * fake PE is in the handlespace 93 % of the time and most jobs meet one 10 s
+ * timeout. Asserted: attack < 1/2, mitigation >= 3/4 of the paired value.
+ */
 static void
 test_registration_flood (void)
 {
@@ -194,14 +208,34 @@ test_registration_flood (void)
                     i, s0[i], s1[i], s2[i], bogus1[i], bogus2[i], rate[i], refused[i]);
   check_catalogue (att);
   check_catalogue (mit);
-  g_assert_cmpfloat (bogus1[0], >, 1.0);
-  g_assert_cmpfloat (bogus2[0], <=, 1.0);
-  g_assert_cmpfloat (mean2 (s1), <, mean2 (s0));
-  g_assert_cmpfloat (mean2 (s2), >, mean2 (s1));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpfloat (s1[i], <, 0.5 * s0[i]);
+      g_assert_cmpfloat (s2[i], >=, 0.75 * s0[i]);
+      g_assert_cmpfloat (bogus1[i], >, 10.0);
+      g_assert_cmpfloat (bogus2[i], <=, 1.0);   /* one credential, one fake PE at most */
+      g_assert_cmpfloat (refused[i], >, 1000.0);
+      g_assert_cmpfloat (rate[i], >, 400.0);
+      g_assert_cmpfloat (rate[i], <, 700.0);
+    }
 }
 
 /* ---- §2.13 unreachable flood ----------------------------------------------------------------- */
 
+/*
+ * PAPERS §2.2 E4/E5, A = 0.1 s, p = 1, LU, from t = 1 min. Measured
+ * (runs 0, 1; handling speed no attack / attack / rate limits 1/s):
+ * 81.24 / 8.61 / 81.24 % and 72.10 / 9.30 / 72.10 %; the attack has about
+ * 2 740 PEs removed by MAX-BAD-PE-REPORT. With the limits the adversary's
+ * 17th resolution and all after it are refused (its measured rate stays at
+ * 10/s), so it reports only the PEs of its first 16 answers: 5 and 3
+ * legitimate PEs are removed at t = 1 min (bounded by rate-window / MAX-BAD-
+ * PE-REPORT = 5), re-register within 10 s, before the measured phase. The
+ * expectation "never removes a legitimate PE" holds only after the
+ * estimator's window is full: it judges full windows only (a retry shortly
+ * after a resolution is no flood). Asserted: attack < 1/2, limits >= 90 % of
+ * the paired value, removals <= 5.
+ */
 static void
 test_unreachable_flood (void)
 {
@@ -222,8 +256,14 @@ test_unreachable_flood (void)
                     i, s0[i], s1[i], s2[i], rem1[i], rem2[i], hr_ref[i], eu_ref[i]);
   check_catalogue (att);
   check_catalogue (mit);
-  g_assert_cmpfloat (mean2 (s1), <, mean2 (s0));
-  g_assert_cmpfloat (mean2 (s2), >, mean2 (s1));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpfloat (s1[i], <, 0.5 * s0[i]);
+      g_assert_cmpfloat (s2[i], >=, 0.9 * s0[i]);
+      g_assert_cmpfloat (rem1[i], >, 1000.0);
+      g_assert_cmpfloat (rem2[i], <=, 16 / 3);
+      g_assert_cmpfloat (hr_ref[i], >, 20000.0);
+    }
 }
 
 int
