@@ -65,12 +65,6 @@ scalars (const char *db, const char *module_like, const char *name, double out[2
   sqlite3_close (h);
 }
 
-static double
-mean2 (const double v[2])
-{
-  return (v[0] + v[1]) / 2;
-}
-
 /* Every name recorded in db is in the metric catalogue. */
 static void
 check_catalogue (const char *db)
