@@ -166,6 +166,21 @@ test_honest_draws_unchanged (void)
     }
 }
 
+/* The same seed twice gives the same rows, attack and all (DESIGN.md §3). */
+static void
+test_deterministic (void)
+{
+  g_autofree char *a = run_threat ("2.1-registration-flood", "General");
+  g_autofree char *scenario = testutil_srcpath ("scenarios/threats/2.1-registration-flood.ini");
+  g_autofree char *b = g_build_filename (tmpdir, "again.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (testutil_run_in_process (scenario, "General", sets, b, &error));
+  g_assert_no_error (error);
+  g_autofree char *da = testutil_dump_results (a);
+  g_autofree char *db = testutil_dump_results (b);
+  g_assert_cmpstr (da, ==, db);
+}
+
 /* ---- §2.1 registration flood --------------------------------------------------------------- */
 
 /*
@@ -268,6 +283,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attacks/registry/mitigations", test_registry_mitigations);
   g_test_add_func ("/attacks/streams/honest-draws-unchanged", test_honest_draws_unchanged);
   g_test_add_func ("/attacks/2.1/registration-flood", test_registration_flood);
+  g_test_add_func ("/attacks/2.1/deterministic", test_deterministic);
   g_test_add_func ("/attacks/2.13/unreachable-flood", test_unreachable_flood);
   int rc = g_test_run ();
   if (tmpdir != NULL)
