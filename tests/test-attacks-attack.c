@@ -251,7 +251,9 @@ test_unreachable_flood (void)
   g_autofree char *none = run_threat ("2.13-unreachable-flood", "none");
   g_autofree char *att = run_threat ("2.13-unreachable-flood", "General");
   g_autofree char *mit = run_threat ("2.13-unreachable-flood", "registrar-rate-limits");
-  double s0[2], s1[2], s2[2], rem1[2], rem2[2], hr_ref[2], eu_ref[2];
+  double s0[2], s1[2], s2[2], rem1[2], rem2[2], hr_ref[2], eu_ref[2], sent[2], answered[2];
+  scalars (mit, "attack", "attack.resolutions", sent);
+  scalars (mit, "attack", "attack.resolutions_answered", answered);
   scalars (none, "calcapp", "calcapp.handling_speed", s0);
   scalars (att, "calcapp", "calcapp.handling_speed", s1);
   scalars (mit, "calcapp", "calcapp.handling_speed", s2);
@@ -272,6 +274,14 @@ test_unreachable_flood (void)
       g_assert_cmpfloat (rem1[i], >, 1000.0);
       g_assert_cmpfloat (rem2[i], <=, 16 / 3);
       g_assert_cmpfloat (hr_ref[i], >, 20000.0);
+      /*
+       * The estimator judges a full window (16): the first 15 resolutions are
+       * answered, the 16th (16 in 1.5 s) and every later one refused, but
+       * for the one sent at the very end and still in flight.
+       */
+      g_assert_cmpfloat (answered[i], ==, 15);
+      g_assert_cmpfloat (sent[i] - answered[i] - hr_ref[i], >=, 0);
+      g_assert_cmpfloat (sent[i] - answered[i] - hr_ref[i], <=, 1);
     }
 }
 
