@@ -16,9 +16,11 @@
  * (COMM_LOST, REFUSED, ...) removes the PEs waiting for an ACK on it, the
  * timeout removes the rest.
  *
- * Decision hooks (where RFC 5355 mitigations plug in later):
- * registrar_may_register(), registrar_may_deregister(),
- * registrar_unreachable_removes().
+ * Decision hooks (where RFC 5355 mitigations plug in):
+ * registrar_may_register() (address binding; one PE identity per credential,
+ * §2.1/§2.3), registrar_may_deregister(), registrar_unreachable_removes()
+ * (MAX-BAD-PE-REPORT), registrar_may_resolve() and
+ * registrar_may_take_unreachable() (per-association rate limits, §2.13).
  */
 #include "config.h"
 
@@ -84,6 +86,8 @@ conn_free (RegAsapConn *conn)
     conn->next->prev = conn->prev;
   else
     r->conns_tail = conn->prev;
+  g_free (conn->hr_rate.times);
+  g_free (conn->eu_rate.times);
   g_free (conn);
 }
 
@@ -319,11 +323,80 @@ addrs_bound (const HsTransport *t, NetAssoc *assoc)
  * "Rejected due to security considerations".
  */
 static RegCause
-registrar_may_register (Registrar *r, RegAsapConn *conn, const HsRegistration *reg)
+registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len,
+                        const HsRegistration *reg)
 {
   if (r->cfg.address_binding && !addrs_bound (&reg->user, conn->assoc))
     return CODEC_CAUSE_REJECTED_SECURITY;
+  /*
+   * RFC 5355 §2.1, §2.3: a PE registers only itself. With
+   * one-pe-per-credential, the credential (the association's peer address;
+   * the TLS-PSK identity once there are secure channels) may hold one PE
+   * identity: another identity is refused while the first is registered.
+   */
+  if (r->cfg.one_pe_per_credential)
+    {
+      gpointer key = GUINT_TO_POINTER (net_assoc_peer_addr (conn->assoc));
+      gpointer held;
+      if (g_hash_table_lookup_extended (r->credential_pe, key, NULL, &held)
+          && GPOINTER_TO_UINT (held) != reg->pe_id
+          && hs_handlespace_find (r->hs, handle, handle_len, GPOINTER_TO_UINT (held)) != NULL)
+        {
+          r->c.registrations_refused_identity++;
+          return CODEC_CAUSE_REJECTED_SECURITY;
+        }
+    }
   return REG_OK;
+}
+
+/* Remember which identity a credential registered (one-pe-per-credential). */
+static void
+credential_note (Registrar *r, RegAsapConn *conn, guint32 pe_id)
+{
+  if (r->cfg.one_pe_per_credential)
+    g_hash_table_insert (r->credential_pe, GUINT_TO_POINTER (net_assoc_peer_addr (conn->assoc)),
+                         GUINT_TO_POINTER (pe_id));
+}
+
+/*
+ * One arrival at the rate estimator (RegRate): add now, then TRUE if the
+ * window is full and entries / (newest - oldest) exceeds max per second.
+ * Refused arrivals are added too: a flooder's measured rate stays high.
+ */
+static gboolean
+rate_exceeded (Registrar *r, RegRate *rate, double max)
+{
+  if (max <= 0)
+    return FALSE;
+  guint w = r->cfg.rate_window;
+  if (rate->times == NULL)
+    rate->times = g_new (SimTime, w);
+  SimTime now = sim_kernel_now (r->kernel);
+  if (rate->n < w)
+    rate->times[(rate->head + rate->n++) % w] = now;
+  else
+    {
+      rate->times[rate->head] = now;   /* the oldest makes room */
+      rate->head = (rate->head + 1) % w;
+    }
+  if (rate->n < w)
+    return FALSE;
+  SimTime span = now - rate->times[rate->head];
+  return span <= 0 || (double) rate->n / ((double) span / SIM_S) > max;
+}
+
+/* RFC 5355 §2.13, PAPERS §2.3: may this association have another handle resolution answered? */
+static gboolean
+registrar_may_resolve (Registrar *r, RegAsapConn *conn)
+{
+  return !rate_exceeded (r, &conn->hr_rate, r->cfg.max_hr_rate);
+}
+
+/* RFC 5355 §2.13: may this association's ENDPOINT_UNREACHABLE count against a PE? */
+static gboolean
+registrar_may_take_unreachable (Registrar *r, RegAsapConn *conn)
+{
+  return !rate_exceeded (r, &conn->eu_rate, r->cfg.max_eu_rate);
 }
 
 /* RFC 5352 §2.2.2: de-registration is not allowed by proxy; a PE may only de-register itself. */
@@ -420,7 +493,7 @@ handle_registration (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
       cause = res == HS_OK ? REG_OK : (RegCause) res;
     }
   if (cause == REG_OK)
-    cause = registrar_may_register (r, conn, &hreg);
+    cause = registrar_may_register (r, conn, reg->handle.data, reg->handle.len, &hreg);
   HsPoolElement *pe = NULL;
   gboolean created = FALSE;
   if (cause == REG_OK)
@@ -447,6 +520,7 @@ handle_registration (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
     }
   r->c.registrations++;
   r->c.registrations_new += created;
+  credential_note (r, conn, reg->pe.pe_id);
   RegPe *rp = pe_state (r, pe);
   rp->owned = TRUE;
   pe_link (rp, conn);
@@ -505,6 +579,11 @@ static void
 handle_resolution (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
 {
   const CodecBytes *h = &msg->u.handle_resolution.handle;
+  if (!registrar_may_resolve (r, conn))
+    {
+      r->c.resolutions_refused++;   /* dropped: the PU's request timer handles it */
+      return;
+    }
   CodecMessage m = { 0 };
   m.type = CODEC_ASAP_HANDLE_RESOLUTION_RESPONSE;
   m.u.handle_resolution_response.handle = *h;
@@ -566,9 +645,14 @@ handle_keep_alive_ack (Registrar *r, const CodecMessage *msg)
 }
 
 static void
-handle_unreachable (Registrar *r, const CodecMessage *msg)
+handle_unreachable (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
 {
   const CodecPeRef *ref = &msg->u.pe_ref;
+  if (!registrar_may_take_unreachable (r, conn))
+    {
+      r->c.unreachable_refused++;
+      return;
+    }
   HsPoolElement *pe = hs_handlespace_find (r->hs, ref->handle.data, ref->handle.len, ref->pe_id);
   if (pe == NULL)
     return;
@@ -613,7 +697,7 @@ asap_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
       handle_keep_alive_ack (r, &msg);
       break;
     case CODEC_ASAP_ENDPOINT_UNREACHABLE:
-      handle_unreachable (r, &msg);
+      handle_unreachable (r, conn, &msg);
       break;
     case CODEC_ASAP_ERROR:
       break;   /* counted; nothing a registrar must do */
@@ -782,6 +866,7 @@ registrar_asap_close (Registrar *r, gboolean host_down)
       g_free (rp);
     }
   g_hash_table_remove_all (r->pes);
+  g_hash_table_remove_all (r->credential_pe);
   g_hash_table_remove_all (r->out_conns);
   while (r->conns != NULL)
     {

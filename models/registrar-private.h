@@ -37,6 +37,18 @@ G_BEGIN_DECLS
 #define REGISTRAR_PE_PARAM_MAX (16 + (12 + HS_MAX_ADDRESSES * 20) + (8 + HS_MAX_ADDRESSES * 20) + 16)
 
 typedef struct RegAsapConn RegAsapConn;
+
+/*
+ * The rate estimator of the per-association limits (PAPERS.md §2.3, as
+ * rsplib's registrar): the newest cfg.rate_window arrival times, refused
+ * arrivals included; rate = entries / (newest - oldest). It judges only a
+ * full window: a few requests close together (a retry after a reject) are
+ * no flood.
+ */
+typedef struct {
+  SimTime *times;   /* ring of rate_window entries; NULL until the first arrival */
+  guint    n, head; /* entries held; index of the oldest */
+} RegRate;
 typedef struct RegPe RegPe;
 typedef struct RegPeer RegPeer;
 
@@ -48,6 +60,8 @@ struct RegAsapConn {
   guint64      key;          /* outgoing: addr << 16 | port */
   RegPe       *pes;          /* PEs whose keep-alives go through it (list through RegPe.next) */
   RegAsapConn *prev, *next;  /* all connections, in creation order */
+  RegRate      hr_rate;      /* handle resolutions received (registrar.max-hr-rate) */
+  RegRate      eu_rate;      /* ENDPOINT_UNREACHABLEs received (registrar.max-eu-rate) */
 };
 
 struct RegPe {
@@ -107,6 +121,7 @@ struct Registrar {
   RegAsapConn    *conns, *conns_tail;
   GHashTable     *out_conns;      /* addr << 16 | port -> RegAsapConn (outgoing only; lookups only) */
   GHashTable     *pes;            /* HsPoolElement * -> RegPe (lookups; iterated only to free) */
+  GHashTable     *credential_pe;  /* peer address -> PE id it registered last (lookups only) */
   guint64         next_conn_id;
   SimEventId      announce_timer;
   GHashTable     *announcers;     /* server ID -> SimTime last heard announcing (counted only) */

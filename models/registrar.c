@@ -69,6 +69,19 @@ static const SimParamDecl registrar_param_decls[] = {
     "A takeover not acknowledged by every peer within this is abandoned and retried after a new probe (rsplib 5 s, rspsim 30 s)." },
   { "registrar.handle-table-max-pes", SIM_PARAM_INT, "128", 1, 65535, NULL,
     "Most PEs per ENRP_HANDLE_TABLE_RESPONSE; more follow with the M flag (rsplib 128)." },
+  { "registrar.one-pe-per-credential", SIM_PARAM_BOOL, "false", 0, 0, NULL,
+    "Mitigation one-pe-per-credential (RFC 5355 §2.1, §2.3): a credential holds one PE identity at a time; a registration "
+    "of another identity while its PE is registered is refused. The credential is the association's peer address "
+    "(the TLS-PSK identity once secure channels exist)." },
+  { "registrar.max-hr-rate", SIM_PARAM_DOUBLE, "0", 0, 1e9, NULL,
+    "Mitigation registrar-rate-limits (RFC 5355 §2.13, PAPERS §2.3): handle resolutions per second a PU association "
+    "may send; above it they are dropped (and counted). 0 = no limit; the papers use 1 and 100." },
+  { "registrar.max-eu-rate", SIM_PARAM_DOUBLE, "0", 0, 1e9, NULL,
+    "Mitigation registrar-rate-limits: ENDPOINT_UNREACHABLEs per second a PU association may send; above it they are "
+    "dropped (and counted). 0 = no limit; the papers use 1." },
+  { "registrar.rate-window", SIM_PARAM_INT, "16", 2, 65536, NULL,
+    "Arrival times the rate limits keep per association: rate = entries / (newest - oldest), judged once the window "
+    "is full (rsplib keeps the newest 16)." },
   { "registrar.peers", SIM_PARAM_STRING, "", 0, 0, NULL,
     "Static ENRP peer list for mentor discovery, comma-separated IPv4 addresses; empty = the model gives every other registrar." },
 };
@@ -102,6 +115,10 @@ registrar_config_from_params (const SimParams *p, RegistrarConfig *cfg)
   cfg->mentor_timeout = sim_params_time (p, "registrar.mentor-timeout");
   cfg->takeover_expiry = sim_params_time (p, "registrar.takeover-expiry");
   cfg->handle_table_max_pes = (guint) sim_params_int (p, "registrar.handle-table-max-pes");
+  cfg->one_pe_per_credential = sim_params_bool (p, "registrar.one-pe-per-credential");
+  cfg->max_hr_rate = sim_params_double (p, "registrar.max-hr-rate");
+  cfg->max_eu_rate = sim_params_double (p, "registrar.max-eu-rate");
+  cfg->rate_window = (guint) sim_params_int (p, "registrar.rate-window");
 }
 
 void
@@ -425,6 +442,7 @@ registrar_new (Net *net, NetHost *host, guint32 server_id, const RegistrarConfig
   g_assert (ok);
   r->out_conns = g_hash_table_new (g_int64_hash, g_int64_equal);
   r->pes = g_hash_table_new (g_direct_hash, g_direct_equal);
+  r->credential_pe = g_hash_table_new (g_direct_hash, g_direct_equal);
   r->announcers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   r->peers = g_ptr_array_new ();
   r->enrp_in = g_ptr_array_new ();
@@ -449,6 +467,7 @@ registrar_free (Registrar *r)
   g_array_unref (r->static_peers);
   g_hash_table_unref (r->out_conns);
   g_hash_table_unref (r->pes);
+  g_hash_table_unref (r->credential_pe);
   g_hash_table_unref (r->announcers);
   g_ptr_array_unref (r->peers);
   g_ptr_array_unref (r->enrp_in);
@@ -551,7 +570,8 @@ registrar_record (Registrar *r, SimRecorder *rec, const char *module)
   } counters[] = {
 #define C(field) { #field, G_STRUCT_OFFSET (RegistrarCounters, field) }
     C (unexpected), C (errors_sent), C (registrations), C (registrations_new),
-    C (registrations_rejected), C (deregistrations), C (resolutions), C (resolutions_unknown),
+    C (registrations_rejected), C (registrations_refused_identity), C (deregistrations), C (resolutions),
+    C (resolutions_unknown), C (resolutions_refused), C (unreachable_refused),
     C (keep_alives), C (keep_alive_timeouts), C (send_failures), C (unreachable_reports),
     C (unreachable_removals), C (expiries), C (announces), C (updates_applied), C (updates_refused),
     C (table_pes_imported), C (resyncs), C (resync_purged), C (peers_dead), C (takeovers),

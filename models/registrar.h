@@ -70,6 +70,11 @@ typedef struct {
   SimTime  mentor_timeout;        /* wait for a mentor's answer before the next one */
   SimTime  takeover_expiry;       /* an unfinished takeover is abandoned after this */
   guint    handle_table_max_pes;  /* PEs per HANDLE_TABLE_RESPONSE, >= 1 */
+  /* Mitigations (RFC 5355 §2.1, §2.13; attacks/attack.h names them) */
+  gboolean one_pe_per_credential; /* a credential (the peer address) holds one PE identity at a time */
+  double   max_hr_rate;           /* handle resolutions per s and association; 0 = no limit */
+  double   max_eu_rate;           /* ENDPOINT_UNREACHABLEs per s and association; 0 = no limit */
+  guint    rate_window;           /* timestamps the rate estimator keeps per association, >= 2 */
 } RegistrarConfig;
 
 /* The scenario keys of the registrar (static table). */
@@ -143,14 +148,17 @@ typedef struct {
   guint64 registrations;              /* accepted (new and re-registrations) */
   guint64 registrations_new;          /* accepted, creating a PE */
   guint64 registrations_rejected;
+  guint64 registrations_refused_identity; /* ... of them: a second PE identity of one credential */
   guint64 deregistrations;            /* PEs removed by DEREGISTRATION */
   guint64 resolutions;                /* handle resolutions answered with PEs */
   guint64 resolutions_unknown;        /* answered with Unknown Pool Handle */
+  guint64 resolutions_refused;        /* dropped by the per-association rate limit */
   guint64 keep_alives;                /* ENDPOINT_KEEP_ALIVEs sent (any reason) */
   guint64 keep_alive_timeouts;        /* PEs removed: no ACK in time */
   guint64 send_failures;              /* PEs removed: their association failed */
   guint64 unreachable_reports;        /* ENDPOINT_UNREACHABLEs about a known PE */
   guint64 unreachable_removals;       /* PEs removed by MAX-BAD-PE-REPORT */
+  guint64 unreachable_refused;        /* ENDPOINT_UNREACHABLEs dropped by the per-association rate limit */
   guint64 expiries;                   /* PEs whose registration life ran out */
   guint64 announces;                  /* SERVER_ANNOUNCEs sent */
   guint64 updates_applied;            /* HANDLE_UPDATEs applied */

@@ -12,6 +12,7 @@
 
 #include "sim/cmd-common.h"
 
+#include "attacks/attack.h"
 #include "models/calcapp.h"
 #include "models/mm1.h"
 #include "models/netload.h"
@@ -65,7 +66,7 @@ cmd_param_table (void)
   sim_param_table_add (t, net, n);
   /* The protocol modules' keys (model rserpool assembles them) and the oracle's. */
   const SimParamDecl *(*const tables[]) (gsize *) = {
-    registrar_params, pe_params, pu_params, calcapp_params, results_oracle_params,
+    registrar_params, pe_params, pu_params, calcapp_params, results_oracle_params, attack_params,
   };
   for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
     {
@@ -133,7 +134,7 @@ run_begin (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store)
     .run_number = spec->run_number,
     .repetition = spec->repetition,
     .seed = spec->seed,
-    .threat = NULL,
+    .threat = strcmp (sim_params_string (p, "attack.type"), "none") != 0 ? sim_params_string (p, "attack.type") : NULL,
     .mitigations = NULL,
     .itervars = itervars,
     .n_itervars = spec->itervars->len,
@@ -189,8 +190,32 @@ cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const
    * oracle to the model here and has it record before the model does.
    */
   g_autoptr (ResultsOracle) oracle = NULL;
+  g_autoptr (Attack) attack = NULL;
   if (type == &rserpool_model_type)
-    oracle = results_oracle_new (model, p);
+    {
+      /* The attack (attacks/attack.h) adds its adversary hosts the same way, before the kernel runs. */
+      attack = attack_new (model, p, spec->seed, &local);
+      if (local != NULL)
+        {
+          type->free (model);
+          g_prefix_error (&local, "%s: run %u: ", sim_scenario_path (sc), spec->run_number);
+          if (!results_run_fail (run, local->message, error))
+            return FALSE;
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      oracle = results_oracle_new (model, p);
+    }
+  else if (strcmp (sim_params_string (p, "attack.type"), "none") != 0)
+    {
+      g_set_error (&local, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID, "%s: run %u: attack.type needs model rserpool",
+                   sim_scenario_path (sc), spec->run_number);
+      type->free (model);
+      if (!results_run_fail (run, local->message, error))
+        return FALSE;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   /* Slices of at most a tenth of the run, or a simulated hour without a limit. */
   SimTime slice = ctx.end == SIM_TIME_MAX ? SIM_H : MAX (ctx.end / 10, 1);
   gint64 last_report = wall_start;
@@ -210,9 +235,12 @@ cmd_run_one (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store, const
     sim_kernel_run (kernel, ctx.end); /* no events left: the clock still reaches the limit */
   if (oracle != NULL)
     results_oracle_record (oracle, ctx.recorder);
+  if (attack != NULL)
+    attack_record (attack, ctx.recorder);
   type->finish (model, &ctx);
   sim_kernel_finish (kernel);
   g_clear_pointer (&oracle, results_oracle_free);
+  g_clear_pointer (&attack, attack_free);
   type->free (model);
   if (options->progress)
     fprintf (stderr, "\r\033[K");

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include "attacks/attack.h"
 #include "results/metrics.h"
 #include "sim/cmd-common.h"
 #include "sim/cmd.h"
@@ -68,6 +69,32 @@ list_metrics (void)
     printf ("%s  (%s; %s)\n    %s\n", m[i].name, m[i].kind, m[i].unit, m[i].meaning);
 }
 
+static void
+list_threats (void)
+{
+  gsize n;
+  const AttackThreat *t = attack_threats (&n);
+  for (gsize i = 0; i < n; i++)
+    {
+      printf ("§%-5s %s\n    attack.type: %s; adversary: %s\n", t[i].section, t[i].title,
+              t[i].attack != NULL ? t[i].attack : "- (not modelled yet)", t[i].adversary);
+      if (*t[i].summary != '\0')
+        printf ("    %s\n", t[i].summary);
+      if (*t[i].params != '\0')
+        printf ("    parameters: %s\n", t[i].params);
+    }
+}
+
+static void
+list_mitigations (void)
+{
+  gsize n;
+  const AttackMitigation *mt = attack_mitigations (&n);
+  for (gsize i = 0; i < n; i++)
+    printf ("%s  (RFC 5355 §%s; %s)\n    %s\n    switch: %s\n", mt[i].name, mt[i].sections, mt[i].where,
+            mt[i].summary, mt[i].keys != NULL ? mt[i].keys : "- (not available yet)");
+}
+
 int
 cmd_list_main (int argc, char **argv)
 {
@@ -75,13 +102,15 @@ cmd_list_main (int argc, char **argv)
   g_option_context_set_summary (ctx, "WHAT is one of:\n"
                                      "  params   every scenario key: type, default, range (base units: ns, B, bps), help\n"
                                      "  models   the values of the scenario key `model`\n"
-                                     "  metrics  every metric name recorded: kind, unit, meaning");
+                                     "  metrics  every metric name recorded: kind, unit, meaning\n"
+                                     "  threats  the threats of RFC 5355 §2 and the attack.type that models each\n"
+                                     "  mitigations  the named mitigations and the keys that switch them");
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return cmd_fail (g_steal_pointer (&error), 2);
   if (argc != 2)
     {
-      fprintf (stderr, "poolsim list: say what to list: params, models or metrics\n");
+      fprintf (stderr, "poolsim list: say what to list: params, models, metrics, threats or mitigations\n");
       return 2;
     }
   if (strcmp (argv[1], "params") == 0)
@@ -90,9 +119,13 @@ cmd_list_main (int argc, char **argv)
     list_models ();
   else if (strcmp (argv[1], "metrics") == 0)
     list_metrics ();
+  else if (strcmp (argv[1], "threats") == 0)
+    list_threats ();
+  else if (strcmp (argv[1], "mitigations") == 0)
+    list_mitigations ();
   else
     {
-      fprintf (stderr, "poolsim list: cannot list '%s' (params, models, metrics)\n", argv[1]);
+      fprintf (stderr, "poolsim list: cannot list '%s' (params, models, metrics, threats, mitigations)\n", argv[1]);
       return 2;
     }
   return 0;

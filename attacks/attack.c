@@ -1,0 +1,503 @@
+/*
+ * attacks/attack.c - the threat and mitigation registries and the
+ * adversaries of attacks/attack.h.
+ *
+ * registration-flood (RFC 5355 §2.1, PAPERS.md §2.2 item 1). Every
+ * attack.interval from attack.start each adversary registers a fake PE with
+ * a fresh identifier (stream "attack/<i>/id") into the run's pool: user
+ * transport SCTP at its own address and pe.user-port, the pool's policy with
+ * its most attractive values (load 0, load degradation attack.load-
+ * degradation, weight and priority 0xffffffff), registration life
+ * attack.registration-life. Each registration goes over an association of
+ * its own, so that the registrar's keep-alives for that PE come over it and
+ * the adversary answers them with the right identifier (the registrar's
+ * keep-alive names no PE: RFC 5352 §2.2.7). It accepts the associations PUs
+ * open to its fake PEs and swallows every message on them ("ignored
+ * application messages"): the PUs wait for their request timeout, report
+ * the PE unreachable, and the registrar drops it after MAX-BAD-PE-REPORT.
+ *
+ * unreachable-flood (RFC 5355 §2.13, PAPERS.md §2.2 item 2). Every
+ * attack.interval each adversary, a PU on one association to its registrar,
+ * sends a HANDLE_RESOLUTION for the pool; for each PE of each answer it sends
+ * an ENDPOINT_UNREACHABLE with probability attack.report-probability (stream
+ * "attack/<i>/report", one draw per PE).
+ *
+ * Adversary i is host "adversary<i>" on LAN i mod net.lans and talks to
+ * registrar i mod registrar.count (the papers' attacker picks one of its
+ * list; with one registrar the same).
+ *
+ * Invariants: every association an adversary holds is in one of its lists
+ * until its terminal event; attack_free aborts the rest. Nothing here draws
+ * from an honest entity's stream.
+ */
+#include "config.h"
+
+#include "attacks/attack.h"
+
+#include "models/calcapp.h"
+#include "models/pe.h"
+#include "models/rsp.h"
+#include "sim/rng.h"
+
+#include <string.h>
+
+/* ---- registries ------------------------------------------------------------------ */
+
+static const AttackThreat threats[] = {
+  { "2.1", "PE registration/deregistration flooding - non-existent PE", "registration-flood", "insider PE",
+    "registers fake PEs with fresh identifiers and the most attractive policy values, answers their keep-alives, "
+    "swallows the PUs' requests (PAPERS §2.2)",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
+  { "2.2", "PE registration/deregistration flooding - unauthorized PE", NULL, "off-path host without credentials",
+    "the registration flood from a host without credentials (needs TLS-PSK to differ from 2.1)", "" },
+  { "2.3", "PE registration/deregistration spoofing", NULL, "insider PE",
+    "registers and deregisters on behalf of a legitimate PE (its identifier and addresses)", "" },
+  { "2.4", "PE registration/deregistration unauthorized", NULL, "insider PE of another pool",
+    "an authenticated PE registers into a pool it is not authorized for", "" },
+  { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
+  { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
+  { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
+  { "2.8", "Malicious node performs a replay attack", NULL, "on-path tap", "", "" },
+  { "2.9", "Re-establishing PU-PE security during failover", NULL, "on-path tap", "", "" },
+  { "2.10", "Integrity", NULL, "on-path tap", "", "" },
+  { "2.11", "Data confidentiality", NULL, "on-path tap", "", "" },
+  { "2.12", "ENRP server discovery", NULL, "off-path host forging UDP", "", "" },
+  { "2.13", "Flood of endpoint unreachable messages from the PU to the ENRP server", "unreachable-flood",
+    "insider PU",
+    "floods handle resolutions and reports every returned PE unreachable with probability p (PAPERS §2.2)",
+    "attack.count, attack.interval, attack.start, attack.report-probability" },
+  { "2.14", "Flood of endpoint keep alive messages from the ENRP server to a PE", NULL, "malicious registrar",
+    "floods a PE with keep-alives", "" },
+  { "2.15", "Security of the ENRP database", NULL, "insider PE without security", "", "" },
+  { "2.16", "Cookie flooding / forgery", NULL, "insider PU or on-path tap", "", "" },
+};
+
+static const AttackMitigation mitigations[] = {
+  { "tls-psk", "2.1, 2.2, 2.3, 2.4", "models/secure (not yet)",
+    "TLS with pre-shared keys between PEs and registrars: no state before authentication", NULL },
+  { "one-pe-per-credential", "2.1, 2.3", "models/registrar",
+    "a credential (today the association's peer address) holds one PE identity at a time",
+    "registrar.one-pe-per-credential = true" },
+  { "address-binding", "2.3", "models/registrar",
+    "a PE's user addresses must be addresses of its registering association; deregistration only by the PE itself",
+    "registrar.address-binding = true (the default)" },
+  { "max-bad-pe-report", "2.1, 2.13", "models/registrar",
+    "MAX-BAD-PE-REPORT: a PE reported unreachable this many times is removed (RFC 5352 §3.5); the lever that purges "
+    "fake PEs and, against 2.13, the one the flood abuses",
+    "registrar.max-bad-pe-reports = N (0 = never remove)" },
+  { "probe-before-remove", "2.13", "models/registrar",
+    "RFC 5352 §3.5: probe a reported PE with a keep-alive and remove it only without an answer",
+    "registrar.unreachable-probe = true (with registrar.max-bad-pe-reports = 0: reports alone remove nothing)" },
+  { "registrar-rate-limits", "2.13", "models/registrar",
+    "per-association limits on handle resolutions and unreachable reports, rate = entries / (newest - oldest) over a "
+    "window of arrival times; refused requests are dropped and counted (PAPERS §2.3)",
+    "registrar.max-hr-rate, registrar.max-eu-rate (per s, 0 = off), registrar.rate-window" },
+  { "pu-report-limit", "2.13", "models/pu (not yet)", "an ASAP pool-user-side limit on unreachable reports", NULL },
+  { "keep-alive-rate-limit", "2.14", "models/pe (not yet)", "a PE answers keep-alives at a bounded rate", NULL },
+  { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
+};
+
+const AttackThreat *
+attack_threats (gsize *n)
+{
+  *n = G_N_ELEMENTS (threats);
+  return threats;
+}
+
+const AttackMitigation *
+attack_mitigations (gsize *n)
+{
+  *n = G_N_ELEMENTS (mitigations);
+  return mitigations;
+}
+
+static const SimParamDecl attack_param_decls[] = {
+  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,unreachable-flood",
+    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1) or unreachable-flood "
+    "(§2.13); model rserpool only." },
+  { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
+    "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
+  { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
+    "Time between two attack messages of one adversary (deterministic, as the papers' attacker: PAPERS §2.2)." },
+  { "attack.start", SIM_PARAM_TIME, "0s", 0, 1e15, NULL,
+    "When the adversaries begin (their first message)." },
+  { "attack.registration-life", SIM_PARAM_TIME, "1000000s", 1e6, 2147483647e6, NULL,
+    "registration-flood: registration life of the fake PEs (the papers' attacker: 1e9 ms)." },
+  { "attack.load-degradation", SIM_PARAM_DOUBLE, "0", 0, 1, NULL,
+    "registration-flood: load degradation the fake PEs claim (LUD, PLU), as a fraction (the papers: 0 or 25 %)." },
+  { "attack.report-probability", SIM_PARAM_DOUBLE, "1", 0, 1, NULL,
+    "unreachable-flood: probability p of reporting each PE of an answer unreachable (0 = a pure resolution flood)." },
+};
+
+const SimParamDecl *
+attack_params (gsize *n)
+{
+  *n = G_N_ELEMENTS (attack_param_decls);
+  return attack_param_decls;
+}
+
+/* ---- state ----------------------------------------------------------------------- */
+
+typedef enum {
+  ATTACK_REGISTRATION_FLOOD,
+  ATTACK_UNREACHABLE_FLOOD,
+} AttackKind;
+
+typedef struct {
+  guint64 messages, bytes;
+  guint64 registrations, registrations_accepted, registrations_rejected, keep_alive_acks, ignored_app;
+  guint64 resolutions, resolutions_answered, unreachable_reports;
+} AttackCounters;
+
+typedef struct Adversary Adversary;
+
+/* One association of an adversary, with the fake PE registered through it (0 = none). */
+typedef struct {
+  Adversary *adv;
+  NetAssoc  *assoc;
+  guint32    pe_id;
+} AdvAssoc;
+
+struct Adversary {
+  Attack     *a;
+  guint       index;
+  NetHost    *host;
+  NetAddr     registrar;
+  SimRng      rng_id;       /* "attack/<i>/id" */
+  SimRng      rng_report;   /* "attack/<i>/report" */
+  SimEventId  timer;
+  NetListener *app;         /* registration-flood: the fake PEs' user transport */
+  GPtrArray  *assocs;       /* AdvAssoc *: to the registrar, and accepted application ones */
+  AdvAssoc   *pu;           /* unreachable-flood: the PU association (in assocs) */
+};
+
+struct Attack {
+  Rserpool     *m;
+  Net          *net;
+  SimKernel    *kernel;
+  AttackKind    kind;
+  SimTime       interval, start, reg_life;
+  guint32       load_degradation;
+  double        report_p;
+  guint32       policy_type;
+  guint16       user_port;
+  GPtrArray    *adversaries;
+  AttackCounters c;
+};
+
+static void
+count_sent (Attack *a, gsize bytes)
+{
+  if (bytes == 0)
+    return;
+  a->c.messages++;
+  a->c.bytes += bytes;
+}
+
+static CodecBytes
+pool_handle (Attack *a)
+{
+  const char *h = rserpool_pool_handle (a->m);
+  return (CodecBytes) { (const guint8 *) h, strlen (h) };
+}
+
+static AdvAssoc *
+adv_assoc_add (Adversary *adv, NetAssoc *assoc)
+{
+  AdvAssoc *aa = g_new0 (AdvAssoc, 1);
+  aa->adv = adv;
+  aa->assoc = assoc;
+  g_ptr_array_add (adv->assocs, aa);
+  return aa;
+}
+
+/* A terminal event: the association is gone. */
+static void
+adv_assoc_gone (AdvAssoc *aa)
+{
+  Adversary *adv = aa->adv;
+  if (adv->pu == aa)
+    adv->pu = NULL;
+  g_ptr_array_remove (adv->assocs, aa);   /* frees aa */
+}
+
+/* ---- ASAP towards the registrar ---------------------------------------------------- */
+
+static void
+reg_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
+{
+  if (ev != NET_ASSOC_UP)
+    adv_assoc_gone (user_data);
+}
+
+static void
+reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
+{
+  AdvAssoc *aa = user_data;
+  Adversary *adv = aa->adv;
+  Attack *a = adv->a;
+  g_auto (CodecMessage) msg = { 0 };
+  CodecError err;
+  if (!rsp_decode (nm, &msg, &err))
+    return;
+  switch (msg.type)
+    {
+    case CODEC_ASAP_REGISTRATION_RESPONSE:
+      if (msg.flags & CODEC_FLAG_REGISTRATION_RESPONSE_REJECT)
+        a->c.registrations_rejected++;
+      else
+        a->c.registrations_accepted++;
+      break;
+    case CODEC_ASAP_ENDPOINT_KEEP_ALIVE:
+      if (aa->pe_id != 0)
+        {
+          /* PAPERS §2.2: the attacker answers keep-alives, so the registrar keeps its fake PE. */
+          CodecMessage ack = { 0 };
+          ack.type = CODEC_ASAP_ENDPOINT_KEEP_ALIVE_ACK;
+          ack.u.pe_ref.handle = msg.u.keep_alive.handle;
+          ack.u.pe_ref.pe_id = aa->pe_id;
+          count_sent (a, rsp_send (a->net, assoc, 0, &ack));
+          a->c.keep_alive_acks++;
+        }
+      break;
+    case CODEC_ASAP_HANDLE_RESOLUTION_RESPONSE:
+      {
+        const CodecHandleResolutionResponse *hr = &msg.u.handle_resolution_response;
+        a->c.resolutions_answered++;
+        for (guint i = 0; i < hr->n_pes; i++)
+          {
+            /* One draw per PE, whatever p: the draws do not depend on the probability. */
+            if (!sim_rng_bernoulli (&adv->rng_report, a->report_p))
+              continue;
+            CodecMessage eu = { 0 };
+            eu.type = CODEC_ASAP_ENDPOINT_UNREACHABLE;
+            eu.u.pe_ref.handle = hr->handle;
+            eu.u.pe_ref.pe_id = hr->pes[i].pe_id;
+            count_sent (a, rsp_send (a->net, assoc, 0, &eu));
+            a->c.unreachable_reports++;
+          }
+        break;
+      }
+    default:
+      break;   /* anything else: ignored */
+    }
+}
+
+static const NetAssocCallbacks reg_callbacks = { reg_event, reg_receive };
+
+/* ---- the fake PEs' user transport: accept and swallow --------------------------------- */
+
+static void
+app_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
+{
+  if (ev != NET_ASSOC_UP)
+    adv_assoc_gone (user_data);
+}
+
+static void
+app_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
+{
+  AdvAssoc *aa = user_data;
+  aa->adv->a->c.ignored_app++;
+}
+
+static const NetAssocCallbacks app_callbacks = { app_event, app_receive };
+
+static gboolean
+app_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
+{
+  Adversary *adv = user_data;
+  net_assoc_set_callbacks (assoc, &app_callbacks, adv_assoc_add (adv, assoc));
+  return TRUE;
+}
+
+/* ---- the attack steps ------------------------------------------------------------------ */
+
+static void
+register_fake (Adversary *adv)
+{
+  Attack *a = adv->a;
+  guint32 id;
+  do
+    id = (guint32) sim_rng_next (&adv->rng_id);
+  while (id == 0);
+  NetAddr self = net_host_address (adv->host, 0);
+  CodecAddress addr = { 0 };
+  addr.family = 4;
+  addr.bytes[0] = self >> 24;
+  addr.bytes[1] = self >> 16;
+  addr.bytes[2] = self >> 8;
+  addr.bytes[3] = self;
+  CodecMessage msg = { 0 };
+  msg.type = CODEC_ASAP_REGISTRATION;
+  CodecRegistration *r = &msg.u.registration;
+  r->handle = pool_handle (a);
+  r->pe.pe_id = id;
+  r->pe.reg_life_ms = (gint32) (a->reg_life / SIM_MS);
+  r->pe.user_transport.type = CODEC_PARAM_SCTP_TRANSPORT;
+  r->pe.user_transport.port = a->user_port;
+  r->pe.user_transport.use = CODEC_TRANSPORT_USE_DATA_CONTROL;
+  r->pe.user_transport.n_addrs = 1;
+  r->pe.user_transport.addrs = &addr;
+  /* The most attractive values of the pool's policy (PAPERS §2.2). */
+  r->pe.policy.type = a->policy_type;
+  r->pe.policy.weight = G_MAXUINT32;
+  r->pe.policy.priority = G_MAXUINT32;
+  r->pe.policy.load = 0;
+  r->pe.policy.load_degradation = a->load_degradation;
+  NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+  AdvAssoc *aa = adv_assoc_add (adv, assoc);
+  aa->pe_id = id;
+  net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
+  count_sent (a, rsp_send (a->net, assoc, 0, &msg));
+  a->c.registrations++;
+}
+
+static void
+resolve (Adversary *adv)
+{
+  Attack *a = adv->a;
+  if (adv->pu == NULL)
+    {
+      NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+      adv->pu = adv_assoc_add (adv, assoc);
+      net_assoc_set_callbacks (assoc, &reg_callbacks, adv->pu);
+    }
+  CodecMessage msg = { 0 };
+  msg.type = CODEC_ASAP_HANDLE_RESOLUTION;
+  msg.u.handle_resolution.handle = pool_handle (a);
+  count_sent (a, rsp_send (a->net, adv->pu->assoc, 0, &msg));
+  a->c.resolutions++;
+}
+
+static void
+adversary_tick (SimKernel *k, gpointer ctx, gpointer data)
+{
+  Adversary *adv = ctx;
+  Attack *a = adv->a;
+  adv->timer = sim_kernel_schedule (k, a->interval, adversary_tick, adv, NULL);
+  if (a->kind == ATTACK_REGISTRATION_FLOOD)
+    register_fake (adv);
+  else
+    resolve (adv);
+}
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+static void
+adv_assoc_free (gpointer p)
+{
+  g_free (p);
+}
+
+static gboolean
+fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+fail (GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error_literal (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID, msg);
+  return FALSE;
+}
+
+Attack *
+attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
+{
+  const char *type = sim_params_string (p, "attack.type");
+  if (strcmp (type, "none") == 0)
+    return NULL;
+  if (rserpool_n_registrars (m) == 0)
+    return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
+  Attack *a = g_new0 (Attack, 1);
+  a->m = m;
+  a->net = rserpool_net (m);
+  a->kernel = rserpool_kernel (m);
+  a->kind = strcmp (type, "registration-flood") == 0 ? ATTACK_REGISTRATION_FLOOD : ATTACK_UNREACHABLE_FLOOD;
+  a->interval = sim_params_time (p, "attack.interval");
+  a->start = sim_params_time (p, "attack.start");
+  a->reg_life = sim_params_time (p, "attack.registration-life");
+  a->load_degradation = (guint32) (sim_params_double (p, "attack.load-degradation") * G_MAXUINT32);
+  a->report_p = sim_params_double (p, "attack.report-probability");
+  if (!pe_policy_from_name (sim_params_string (p, "pool.policy"), &a->policy_type))
+    g_assert_not_reached ();   /* the key is an enum of these names */
+  a->user_port = (guint16) sim_params_int (p, "pe.user-port");
+  a->adversaries = g_ptr_array_new ();
+  guint n = (guint) sim_params_int (p, "attack.count");
+  Net *net = a->net;
+  for (guint i = 0; i < n; i++)
+    {
+      Adversary *adv = g_new0 (Adversary, 1);
+      adv->a = a;
+      adv->index = i;
+      g_autofree char *name = g_strdup_printf ("adversary%u", i);
+      adv->host = net_host_new (net, name, "adversary", NET_HOST_ADVERSARY);
+      net_host_add_address (adv->host, net_lan (net, i % net_n_lans (net)), 0);
+      Registrar *r = rserpool_registrar (m, i % rserpool_n_registrars (m));
+      adv->registrar = net_host_address (registrar_host (r), 0);
+      sim_rng_init_fmt (&adv->rng_id, seed, "attack/%u/id", i);
+      sim_rng_init_fmt (&adv->rng_report, seed, "attack/%u/report", i);
+      adv->assocs = g_ptr_array_new_with_free_func (adv_assoc_free);
+      if (a->kind == ATTACK_REGISTRATION_FLOOD)
+        adv->app = net_listen (adv->host, a->user_port, app_accept, adv);
+      adv->timer = sim_kernel_schedule_at (a->kernel, a->start, adversary_tick, adv, NULL);
+      g_ptr_array_add (a->adversaries, adv);
+    }
+  return a;
+}
+
+void
+attack_record (Attack *a, SimRecorder *rec)
+{
+  const char *mod = "attack";
+  SimTime span = sim_kernel_now (a->kernel) - a->start;
+  sim_record_scalar (rec, mod, "attack.adversaries", a->adversaries->len, "hosts");
+  sim_record_scalar (rec, mod, "attack.messages", (double) a->c.messages, "messages");
+  sim_record_scalar (rec, mod, "attack.bytes", (double) a->c.bytes, "B");
+  sim_record_scalar (rec, mod, "attack.bitrate", span > 0 ? (double) a->c.bytes * 8.0 / ((double) span / SIM_S) : 0,
+                     "bit/s");
+  const struct {
+    const char *name;
+    guint64     v;
+  } c[] = {
+    { "attack.registrations", a->c.registrations },
+    { "attack.registrations_accepted", a->c.registrations_accepted },
+    { "attack.registrations_rejected", a->c.registrations_rejected },
+    { "attack.keep_alive_acks", a->c.keep_alive_acks },
+    { "attack.ignored_app_messages", a->c.ignored_app },
+    { "attack.resolutions", a->c.resolutions },
+    { "attack.resolutions_answered", a->c.resolutions_answered },
+    { "attack.unreachable_reports", a->c.unreachable_reports },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (c); i++)
+    sim_record_scalar (rec, mod, c[i].name, (double) c[i].v, "messages");
+}
+
+void
+attack_free (Attack *a)
+{
+  if (a == NULL)
+    return;
+  for (guint i = 0; i < a->adversaries->len; i++)
+    {
+      Adversary *adv = a->adversaries->pdata[i];
+      sim_kernel_cancel (a->kernel, adv->timer);
+      if (adv->app != NULL && net_host_is_up (adv->host))
+        net_listener_close (adv->app);
+      /* Abort from the end: an abort raises no event on this side, so nothing else removes entries. */
+      while (adv->assocs->len > 0)
+        {
+          AdvAssoc *aa = adv->assocs->pdata[adv->assocs->len - 1];
+          NetAssoc *assoc = aa->assoc;
+          g_ptr_array_remove_index (adv->assocs, adv->assocs->len - 1);
+          net_assoc_abort (assoc);
+        }
+      g_ptr_array_unref (adv->assocs);
+      g_free (adv);
+    }
+  g_ptr_array_unref (a->adversaries);
+  g_free (a);
+}

@@ -1,0 +1,302 @@
+/*
+ * tests/test-attacks-attack.c - the attack framework and the attacks of
+ * RFC 5355 §2.1 and §2.13 with numbers: each attacked run is paired with the
+ * no-attack run of the same seed (config none of the same scenario), and
+ * each mitigation with both.
+ *
+ * Runs: scenarios/threats/2.1-registration-flood.ini and
+ * 2.13-unreachable-flood.ini, 5 + 30 simulated minutes, runs 0 and 1 (two
+ * seeds), in process, with every entity's scalars recorded.
+ */
+#include "config.h"
+
+#include "attacks/attack.h"
+#include "results/metrics.h"
+#include "sim/cmd-common.h"
+#include "tests/testutil.h"
+
+#include <sqlite3.h>
+#include <string.h>
+
+static char *tmpdir;
+
+static const char *const sets[] = { "rserpool.record-entities=true", NULL };
+
+/* Every run of config of a threat scenario into its own database (once per process). */
+static char *
+run_threat (const char *file, const char *config)
+{
+  if (tmpdir == NULL)
+    tmpdir = testutil_tmpdir ();
+  g_autofree char *name = g_strdup_printf ("%s-%s.db", file, config);
+  char *db = g_build_filename (tmpdir, name, NULL);
+  if (g_file_test (db, G_FILE_TEST_EXISTS))
+    return db;
+  g_autofree char *rel = g_strdup_printf ("scenarios/threats/%s.ini", file);
+  g_autofree char *scenario = testutil_srcpath (rel);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = testutil_run_in_process (scenario, config, sets, db, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  return db;
+}
+
+/* The sum over the runs' modules matching module_like of a scalar, per run (ordered by run number). */
+static void
+scalars (const char *db, const char *module_like, const char *name, double out[2])
+{
+  sqlite3 *h = NULL;
+  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  const char *sql = "SELECT r.run_number, SUM(s.value) FROM scalar s JOIN run r ON r.id = s.run_id "
+                    "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number";
+  g_assert_cmpint (sqlite3_prepare_v2 (h, sql, -1, &st, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (st, 1, module_like, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 2, name, -1, SQLITE_STATIC);
+  for (guint i = 0; i < 2; i++)
+    {
+      if (sqlite3_step (st) != SQLITE_ROW)
+        g_error ("%s: no scalar %s of %s in run %u", db, name, module_like, i);
+      g_assert_cmpint (sqlite3_column_int (st, 0), ==, (int) i);
+      out[i] = sqlite3_column_double (st, 1);
+    }
+  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_DONE);
+  sqlite3_finalize (st);
+  sqlite3_close (h);
+}
+
+/* Every name recorded in db is in the metric catalogue. */
+static void
+check_catalogue (const char *db)
+{
+  sqlite3 *h = NULL;
+  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint (sqlite3_prepare_v2 (h, "SELECT DISTINCT name FROM scalar UNION SELECT DISTINCT name FROM statistic",
+                                       -1, &st, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (st) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (st, 0);
+      if (results_metrics_lookup (name) == NULL)
+        g_error ("%s: '%s' is not in the metric catalogue (results/metrics.c)", db, name);
+    }
+  sqlite3_finalize (st);
+  sqlite3_close (h);
+}
+
+/* ---- registries ------------------------------------------------------------------------ */
+
+/* Every §2 threat has a row; each attack.type value but none models exactly one of them. */
+static void
+test_registry_threats (void)
+{
+  gsize n;
+  const AttackThreat *t = attack_threats (&n);
+  g_assert_cmpuint (n, ==, 16);
+  gsize np;
+  const SimParamDecl *d = attack_params (&np);
+  g_assert_cmpstr (d[0].key, ==, "attack.type");
+  g_auto (GStrv) choices = g_strsplit (d[0].choices, ",", -1);
+  g_assert_cmpstr (choices[0], ==, "none");
+  for (guint c = 1; choices[c] != NULL; c++)
+    {
+      guint found = 0;
+      for (gsize i = 0; i < n; i++)
+        found += t[i].attack != NULL && strcmp (t[i].attack, choices[c]) == 0;
+      g_assert_cmpuint (found, ==, 1);
+    }
+  g_assert_cmpstr (t[0].section, ==, "2.1");
+  g_assert_cmpstr (t[0].attack, ==, "registration-flood");
+  g_assert_cmpstr (t[12].section, ==, "2.13");
+  g_assert_cmpstr (t[12].attack, ==, "unreachable-flood");
+}
+
+/* Every available mitigation names keys that exist in poolsim's table. */
+static void
+test_registry_mitigations (void)
+{
+  g_autoptr (SimParamTable) table = cmd_param_table ();
+  gsize n;
+  const AttackMitigation *m = attack_mitigations (&n);
+  guint available = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (m[i].keys == NULL)
+        continue;
+      available++;
+      g_auto (GStrv) words = g_strsplit_set (m[i].keys, " ,()", -1);
+      guint keys = 0;
+      for (guint w = 0; words[w] != NULL; w++)
+        if (g_str_has_prefix (words[w], "registrar."))
+          {
+            if (sim_param_table_lookup (table, words[w]) == NULL)
+              g_error ("mitigation %s names an unknown key %s", m[i].name, words[w]);
+            keys++;
+          }
+      g_assert_cmpuint (keys, >=, 1);
+    }
+  g_assert_cmpuint (available, ==, 5);
+}
+
+/* ---- common random numbers -------------------------------------------------------------- */
+
+/*
+ * Switching the attack on changes no honest entity's own draws: the PUs
+ * enqueue exactly the same jobs (count and total size: interarrival and
+ * size streams) with and without either attack.
+ */
+static void
+test_honest_draws_unchanged (void)
+{
+  const char *files[] = { "2.1-registration-flood", "2.13-unreachable-flood" };
+  g_autofree char *none = run_threat (files[0], "none");
+  double q0[2], c0[2];
+  scalars (none, "pu[%", "calcapp.client.queued", q0);
+  scalars (none, "calcapp", "calcapp.jobs", c0);
+  for (gsize f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *att = run_threat (files[f], "General");
+      double q[2];
+      scalars (att, "pu[%", "calcapp.client.queued", q);
+      for (guint i = 0; i < 2; i++)
+        {
+          g_test_message ("%s run %u: %.0f jobs queued (no attack: %.0f)", files[f], i, q[i], q0[i]);
+          g_assert_cmpfloat (q[i], ==, q0[i]);
+        }
+    }
+}
+
+/* The same seed twice gives the same rows, attack and all (DESIGN.md §3). */
+static void
+test_deterministic (void)
+{
+  g_autofree char *a = run_threat ("2.1-registration-flood", "General");
+  g_autofree char *scenario = testutil_srcpath ("scenarios/threats/2.1-registration-flood.ini");
+  g_autofree char *b = g_build_filename (tmpdir, "again.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (testutil_run_in_process (scenario, "General", sets, b, &error));
+  g_assert_no_error (error);
+  g_autofree char *da = testutil_dump_results (a);
+  g_autofree char *db = testutil_dump_results (b);
+  g_assert_cmpstr (da, ==, db);
+}
+
+/* ---- §2.1 registration flood --------------------------------------------------------------- */
+
+/*
+ * PAPERS §2.2 E1/E2, A = 1 s, LU, MAX-BAD-PE-REPORT 3. Measured (runs 0, 1;
+ * handling speed no attack / attack / one-pe-per-credential):
+ * 81.24 / 14.99 / 65.76 % and 72.10 / 13.95 / 55.45 %; bogus entries 18.8
+ * and 19.2 on average with the attack, 0.93 with the mitigation; the
+ * attack costs about 525 bit/s of ASAP bytes. The attack drives handling
+ * speed far below half (18 %, 19 % of the paired no-attack value). The
+ * mitigation keeps 81 % and 77 %, not the 80 % expected from the papers in
+ * both: the one fake PE each credential may hold reports load 0, so LU
+ * gives it every request until three PUs have timed out (10 s) and reported
+ * it; the adversary's next registration (1 s later) is then accepted, so a
+ * fake PE is in the handlespace 93 % of the time and most jobs meet one 10 s
+ * timeout. Asserted: attack < 1/2, mitigation >= 3/4 of the paired value.
+ */
+static void
+test_registration_flood (void)
+{
+  g_autofree char *none = run_threat ("2.1-registration-flood", "none");
+  g_autofree char *att = run_threat ("2.1-registration-flood", "General");
+  g_autofree char *mit = run_threat ("2.1-registration-flood", "one-pe-per-credential");
+  double s0[2], s1[2], s2[2], bogus1[2], bogus2[2], rate[2], refused[2];
+  scalars (none, "calcapp", "calcapp.handling_speed", s0);
+  scalars (att, "calcapp", "calcapp.handling_speed", s1);
+  scalars (mit, "calcapp", "calcapp.handling_speed", s2);
+  scalars (att, "oracle", "oracle.hs.bogus", bogus1);
+  scalars (mit, "oracle", "oracle.hs.bogus", bogus2);
+  scalars (att, "attack", "attack.bitrate", rate);
+  scalars (mit, "registrar[%", "registrar.registrations_refused_identity", refused);
+  for (guint i = 0; i < 2; i++)
+    g_test_message ("run %u: handling speed %.2f %% (no attack) %.2f %% (attack) %.2f %% (one-pe-per-credential); "
+                    "bogus %.2f / %.2f; attack %.0f bit/s; refused %.0f",
+                    i, s0[i], s1[i], s2[i], bogus1[i], bogus2[i], rate[i], refused[i]);
+  check_catalogue (att);
+  check_catalogue (mit);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpfloat (s1[i], <, 0.5 * s0[i]);
+      g_assert_cmpfloat (s2[i], >=, 0.75 * s0[i]);
+      g_assert_cmpfloat (bogus1[i], >, 10.0);
+      g_assert_cmpfloat (bogus2[i], <=, 1.0);   /* one credential, one fake PE at most */
+      g_assert_cmpfloat (refused[i], >, 1000.0);
+      g_assert_cmpfloat (rate[i], >, 400.0);
+      g_assert_cmpfloat (rate[i], <, 700.0);
+    }
+}
+
+/* ---- §2.13 unreachable flood ----------------------------------------------------------------- */
+
+/*
+ * PAPERS §2.2 E4/E5, A = 0.1 s, p = 1, LU, from t = 1 min. Measured
+ * (runs 0, 1; handling speed no attack / attack / rate limits 1/s):
+ * 81.24 / 8.61 / 81.24 % and 72.10 / 9.30 / 72.10 %; the attack has about
+ * 2 740 PEs removed by MAX-BAD-PE-REPORT. With the limits the adversary's
+ * 17th resolution and all after it are refused (its measured rate stays at
+ * 10/s), so it reports only the PEs of its first 16 answers: 5 and 3
+ * legitimate PEs are removed at t = 1 min (bounded by rate-window / MAX-BAD-
+ * PE-REPORT = 5), re-register within 10 s, before the measured phase. The
+ * expectation "never removes a legitimate PE" holds only after the
+ * estimator's window is full: it judges full windows only (a retry shortly
+ * after a resolution is no flood). Asserted: attack < 1/2, limits >= 90 % of
+ * the paired value, removals <= 5.
+ */
+static void
+test_unreachable_flood (void)
+{
+  g_autofree char *none = run_threat ("2.13-unreachable-flood", "none");
+  g_autofree char *att = run_threat ("2.13-unreachable-flood", "General");
+  g_autofree char *mit = run_threat ("2.13-unreachable-flood", "registrar-rate-limits");
+  double s0[2], s1[2], s2[2], rem1[2], rem2[2], hr_ref[2], eu_ref[2], sent[2], answered[2];
+  scalars (mit, "attack", "attack.resolutions", sent);
+  scalars (mit, "attack", "attack.resolutions_answered", answered);
+  scalars (none, "calcapp", "calcapp.handling_speed", s0);
+  scalars (att, "calcapp", "calcapp.handling_speed", s1);
+  scalars (mit, "calcapp", "calcapp.handling_speed", s2);
+  scalars (att, "registrar[%", "registrar.unreachable_removals", rem1);
+  scalars (mit, "registrar[%", "registrar.unreachable_removals", rem2);
+  scalars (mit, "registrar[%", "registrar.resolutions_refused", hr_ref);
+  scalars (mit, "registrar[%", "registrar.unreachable_refused", eu_ref);
+  for (guint i = 0; i < 2; i++)
+    g_test_message ("run %u: handling speed %.2f %% (no attack) %.2f %% (attack) %.2f %% (rate limits); "
+                    "removals %.0f / %.0f; refused HR %.0f EU %.0f",
+                    i, s0[i], s1[i], s2[i], rem1[i], rem2[i], hr_ref[i], eu_ref[i]);
+  check_catalogue (att);
+  check_catalogue (mit);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpfloat (s1[i], <, 0.5 * s0[i]);
+      g_assert_cmpfloat (s2[i], >=, 0.9 * s0[i]);
+      g_assert_cmpfloat (rem1[i], >, 1000.0);
+      g_assert_cmpfloat (rem2[i], <=, 16 / 3);
+      g_assert_cmpfloat (hr_ref[i], >, 20000.0);
+      /*
+       * The estimator judges a full window (16): the first 15 resolutions are
+       * answered, the 16th (16 in 1.5 s) and every later one refused, but
+       * for the one sent at the very end and still in flight.
+       */
+      g_assert_cmpfloat (answered[i], ==, 15);
+      g_assert_cmpfloat (sent[i] - answered[i] - hr_ref[i], >=, 0);
+      g_assert_cmpfloat (sent[i] - answered[i] - hr_ref[i], <=, 1);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/attacks/registry/threats", test_registry_threats);
+  g_test_add_func ("/attacks/registry/mitigations", test_registry_mitigations);
+  g_test_add_func ("/attacks/streams/honest-draws-unchanged", test_honest_draws_unchanged);
+  g_test_add_func ("/attacks/2.1/registration-flood", test_registration_flood);
+  g_test_add_func ("/attacks/2.1/deterministic", test_deterministic);
+  g_test_add_func ("/attacks/2.13/unreachable-flood", test_unreachable_flood);
+  int rc = g_test_run ();
+  if (tmpdir != NULL)
+    testutil_rmtree (tmpdir);
+  return rc;
+}
