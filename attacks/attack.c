@@ -16,6 +16,16 @@
  * application messages"): the PUs wait for their request timeout, report
  * the PE unreachable, and the registrar drops it after MAX-BAD-PE-REPORT.
  *
+ * spoofing (RFC 5355 §2.3). Every attack.interval each adversary, an
+ * insider PE with its own host and address, sends a HANDLE_RESOLUTION for
+ * the pool on its one resolution association; for each PE of the answer not
+ * already at its own address it sends a DEREGISTRATION with the pool handle
+ * and the PE's identifier on that association, then registers the same
+ * identifier at its own address with the most attractive policy values, as
+ * registration-flood registers a fake PE (association of its own, keep-
+ * alives answered, PUs' requests swallowed): the legitimate PE's entry is
+ * hijacked until the PE re-registers or the PUs' reports remove it.
+ *
  * unreachable-flood (RFC 5355 §2.13, PAPERS.md §2.2 item 2). Every
  * attack.interval each adversary, a PU on one association to its registrar,
  * sends a HANDLE_RESOLUTION for the pool; for each PE of each answer it sends
@@ -50,8 +60,10 @@ static const AttackThreat threats[] = {
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.2", "PE registration/deregistration flooding - unauthorized PE", NULL, "off-path host without credentials",
     "the registration flood from a host without credentials (needs TLS-PSK to differ from 2.1)", "" },
-  { "2.3", "PE registration/deregistration spoofing", NULL, "insider PE",
-    "registers and deregisters on behalf of a legitimate PE (its identifier and addresses)", "" },
+  { "2.3", "PE registration/deregistration spoofing", "spoofing", "insider PE",
+    "resolves the pool, deregisters each PE of the answer by handle and identifier and re-registers the identifier "
+    "at its own address with the most attractive policy values (hijack), swallows the PUs' requests",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.4", "PE registration/deregistration unauthorized", NULL, "insider PE of another pool",
     "an authenticated PE registers into a pool it is not authorized for", "" },
   { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
@@ -112,9 +124,9 @@ attack_mitigations (gsize *n)
 }
 
 static const SimParamDecl attack_param_decls[] = {
-  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,unreachable-flood",
-    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1) or unreachable-flood "
-    "(§2.13); model rserpool only." },
+  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,spoofing,unreachable-flood",
+    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1), spoofing (§2.3) or "
+    "unreachable-flood (§2.13); model rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -122,9 +134,10 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.start", SIM_PARAM_TIME, "0s", 0, 1e15, NULL,
     "When the adversaries begin (their first message)." },
   { "attack.registration-life", SIM_PARAM_TIME, "1000000s", 1e6, 2147483647e6, NULL,
-    "registration-flood: registration life of the fake PEs (the papers' attacker: 1e9 ms)." },
+    "registration-flood, spoofing: registration life of the fake or hijacked PEs (the papers' attacker: 1e9 ms)." },
   { "attack.load-degradation", SIM_PARAM_DOUBLE, "0", 0, 1, NULL,
-    "registration-flood: load degradation the fake PEs claim (LUD, PLU), as a fraction (the papers: 0 or 25 %)." },
+    "registration-flood, spoofing: load degradation the fake or hijacked PEs claim (LUD, PLU), as a fraction (the "
+    "papers: 0 or 25 %)." },
   { "attack.report-probability", SIM_PARAM_DOUBLE, "1", 0, 1, NULL,
     "unreachable-flood: probability p of reporting each PE of an answer unreachable (0 = a pure resolution flood)." },
 };
@@ -141,12 +154,14 @@ attack_params (gsize *n)
 typedef enum {
   ATTACK_REGISTRATION_FLOOD,
   ATTACK_UNREACHABLE_FLOOD,
+  ATTACK_SPOOFING,
 } AttackKind;
 
 typedef struct {
   guint64 messages, bytes;
   guint64 registrations, registrations_accepted, registrations_rejected, keep_alive_acks, ignored_app;
   guint64 resolutions, resolutions_answered, unreachable_reports;
+  guint64 deregistrations, deregistrations_accepted, deregistrations_rejected;
 } AttackCounters;
 
 typedef struct Adversary Adversary;
@@ -223,6 +238,8 @@ adv_assoc_gone (AdvAssoc *aa)
 
 /* ---- ASAP towards the registrar ---------------------------------------------------- */
 
+static void spoof (Adversary *adv, const CodecPoolElement *pe);
+
 static void
 reg_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
 {
@@ -260,10 +277,22 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
           a->c.keep_alive_acks++;
         }
       break;
+    case CODEC_ASAP_DEREGISTRATION_RESPONSE:
+      if (msg.u.pe_ref.error != NULL)
+        a->c.deregistrations_rejected++;
+      else
+        a->c.deregistrations_accepted++;
+      break;
     case CODEC_ASAP_HANDLE_RESOLUTION_RESPONSE:
       {
         const CodecHandleResolutionResponse *hr = &msg.u.handle_resolution_response;
         a->c.resolutions_answered++;
+        if (a->kind == ATTACK_SPOOFING)
+          {
+            for (guint i = 0; i < hr->n_pes; i++)
+              spoof (adv, &hr->pes[i]);
+            break;
+          }
         for (guint i = 0; i < hr->n_pes; i++)
           {
             /* One draw per PE, whatever p: the draws do not depend on the probability. */
@@ -313,14 +342,11 @@ app_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
 
 /* ---- the attack steps ------------------------------------------------------------------ */
 
+/* Register PE identity id at the adversary's own address over a new association of its own. */
 static void
-register_fake (Adversary *adv)
+register_as (Adversary *adv, guint32 id)
 {
   Attack *a = adv->a;
-  guint32 id;
-  do
-    id = (guint32) sim_rng_next (&adv->rng_id);
-  while (id == 0);
   NetAddr self = net_host_address (adv->host, 0);
   CodecAddress addr = { 0 };
   addr.family = 4;
@@ -354,6 +380,51 @@ register_fake (Adversary *adv)
 }
 
 static void
+register_fake (Adversary *adv)
+{
+  guint32 id;
+  do
+    id = (guint32) sim_rng_next (&adv->rng_id);
+  while (id == 0);
+  register_as (adv, id);
+}
+
+/* Does this PE parameter name the adversary's own address (one of its hijacks)? */
+static gboolean
+names_self (Adversary *adv, const CodecPoolElement *pe)
+{
+  NetAddr self = net_host_address (adv->host, 0);
+  for (guint i = 0; i < pe->user_transport.n_addrs; i++)
+    {
+      const guint8 *b = pe->user_transport.addrs[i].bytes;
+      if (pe->user_transport.addrs[i].family == 4
+          && (((NetAddr) b[0] << 24) | ((NetAddr) b[1] << 16) | ((NetAddr) b[2] << 8) | b[3]) == self)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/*
+ * RFC 5355 §2.3: deregister a legitimate PE by its handle and identifier
+ * (over the adversary's resolution association: not the PE's), then
+ * register the identifier at the adversary's own address.
+ */
+static void
+spoof (Adversary *adv, const CodecPoolElement *pe)
+{
+  Attack *a = adv->a;
+  if (names_self (adv, pe))
+    return;   /* already ours */
+  CodecMessage msg = { 0 };
+  msg.type = CODEC_ASAP_DEREGISTRATION;
+  msg.u.pe_ref.handle = pool_handle (a);
+  msg.u.pe_ref.pe_id = pe->pe_id;
+  count_sent (a, rsp_send (a->net, adv->pu->assoc, 0, &msg));
+  a->c.deregistrations++;
+  register_as (adv, pe->pe_id);
+}
+
+static void
 resolve (Adversary *adv)
 {
   Attack *a = adv->a;
@@ -379,7 +450,7 @@ adversary_tick (SimKernel *k, gpointer ctx, gpointer data)
   if (a->kind == ATTACK_REGISTRATION_FLOOD)
     register_fake (adv);
   else
-    resolve (adv);
+    resolve (adv);   /* unreachable-flood and spoofing act on the answer */
 }
 
 /* ---- life cycle --------------------------------------------------------------------------- */
@@ -416,7 +487,12 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->m = m;
   a->net = rserpool_net (m);
   a->kernel = rserpool_kernel (m);
-  a->kind = strcmp (type, "registration-flood") == 0 ? ATTACK_REGISTRATION_FLOOD : ATTACK_UNREACHABLE_FLOOD;
+  if (strcmp (type, "registration-flood") == 0)
+    a->kind = ATTACK_REGISTRATION_FLOOD;
+  else if (strcmp (type, "spoofing") == 0)
+    a->kind = ATTACK_SPOOFING;
+  else
+    a->kind = ATTACK_UNREACHABLE_FLOOD;
   a->interval = sim_params_time (p, "attack.interval");
   a->start = sim_params_time (p, "attack.start");
   a->reg_life = sim_params_time (p, "attack.registration-life");
@@ -441,7 +517,7 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
       sim_rng_init_fmt (&adv->rng_id, seed, "attack/%u/id", i);
       sim_rng_init_fmt (&adv->rng_report, seed, "attack/%u/report", i);
       adv->assocs = g_ptr_array_new_with_free_func (adv_assoc_free);
-      if (a->kind == ATTACK_REGISTRATION_FLOOD)
+      if (a->kind == ATTACK_REGISTRATION_FLOOD || a->kind == ATTACK_SPOOFING)
         adv->app = net_listen (adv->host, a->user_port, app_accept, adv);
       adv->timer = sim_kernel_schedule_at (a->kernel, a->start, adversary_tick, adv, NULL);
       g_ptr_array_add (a->adversaries, adv);
@@ -471,6 +547,9 @@ attack_record (Attack *a, SimRecorder *rec)
     { "attack.resolutions", a->c.resolutions },
     { "attack.resolutions_answered", a->c.resolutions_answered },
     { "attack.unreachable_reports", a->c.unreachable_reports },
+    { "attack.deregistrations", a->c.deregistrations },
+    { "attack.deregistrations_accepted", a->c.deregistrations_accepted },
+    { "attack.deregistrations_rejected", a->c.deregistrations_rejected },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (c); i++)
     sim_record_scalar (rec, mod, c[i].name, (double) c[i].v, "messages");

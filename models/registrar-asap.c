@@ -17,8 +17,10 @@
  * timeout removes the rest.
  *
  * Decision hooks (where RFC 5355 mitigations plug in):
- * registrar_may_register() (address binding; one PE identity per credential,
- * §2.1/§2.3), registrar_may_deregister(), registrar_unreachable_removes()
+ * registrar_may_register() (address binding of the addresses and of an
+ * existing identity, identity_bound(); one PE identity per credential,
+ * §2.1/§2.3), registrar_may_deregister() (by the PE itself only, §2.3),
+ * registrar_unreachable_removes()
  * (MAX-BAD-PE-REPORT), registrar_may_resolve() and
  * registrar_may_take_unreachable() (per-association rate limits, §2.13).
  */
@@ -316,6 +318,26 @@ addrs_bound (const HsTransport *t, NetAssoc *assoc)
 }
 
 /*
+ * May this association speak for the PE identity (handle, pe_id)? RFC 5355
+ * §2.3.3: "A PE can register only for itself"; RFC 5352 §2.2.2: no
+ * de-registration by proxy. An identity not in the handlespace is free; a
+ * registered one belongs to the host of its user transport addresses (RFC
+ * 5352 §3.1 R1 bound them to that PE's association), so an update or a
+ * de-registration must come from an association bound to them: another
+ * host re-registering the identity with its own addresses hijacks it.
+ */
+static gboolean
+identity_bound (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len, guint32 pe_id)
+{
+  HsPoolElement *pe = hs_handlespace_find (r->hs, handle, handle_len, pe_id);
+  if (pe == NULL)
+    return TRUE;
+  HsTransport t;
+  hs_pe_get_user_transport (pe, &t);
+  return addrs_bound (&t, conn->assoc);
+}
+
+/*
  * May this association register this PE? RFC 5352 §3.1 R1: a PE's SCTP
  * endpoint is bound to every address the PE serves on, so its user transport
  * addresses are a subset of the association's; anything else advertises a
@@ -327,7 +349,15 @@ registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, g
                         const HsRegistration *reg)
 {
   if (r->cfg.address_binding && !addrs_bound (&reg->user, conn->assoc))
-    return CODEC_CAUSE_REJECTED_SECURITY;
+    {
+      r->c.registrations_refused_binding++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
+  if (r->cfg.address_binding && !identity_bound (r, conn, handle, handle_len, reg->pe_id))
+    {
+      r->c.registrations_refused_binding++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
   /*
    * RFC 5355 §2.1, §2.3: a PE registers only itself. With
    * one-pe-per-credential, the credential (the association's peer address;
@@ -407,7 +437,10 @@ registrar_may_deregister (Registrar *r, RegAsapConn *conn, HsPoolElement *pe)
     return REG_OK;
   HsTransport t;
   hs_pe_get_user_transport (pe, &t);
-  return addrs_bound (&t, conn->assoc) ? REG_OK : CODEC_CAUSE_REJECTED_SECURITY;
+  if (addrs_bound (&t, conn->assoc))
+    return REG_OK;
+  r->c.deregistrations_refused++;
+  return CODEC_CAUSE_REJECTED_SECURITY;
 }
 
 /*

@@ -570,7 +570,8 @@ registrar_record (Registrar *r, SimRecorder *rec, const char *module)
   } counters[] = {
 #define C(field) { #field, G_STRUCT_OFFSET (RegistrarCounters, field) }
     C (unexpected), C (errors_sent), C (registrations), C (registrations_new),
-    C (registrations_rejected), C (registrations_refused_identity), C (deregistrations), C (resolutions),
+    C (registrations_rejected), C (registrations_refused_identity), C (registrations_refused_binding),
+    C (deregistrations), C (deregistrations_refused), C (resolutions),
     C (resolutions_unknown), C (resolutions_refused), C (unreachable_refused),
     C (keep_alives), C (keep_alive_timeouts), C (send_failures), C (unreachable_reports),
     C (unreachable_removals), C (expiries), C (announces), C (updates_applied), C (updates_refused),

@@ -149,7 +149,9 @@ typedef struct {
   guint64 registrations_new;          /* accepted, creating a PE */
   guint64 registrations_rejected;
   guint64 registrations_refused_identity; /* ... of them: a second PE identity of one credential */
+  guint64 registrations_refused_binding;  /* ... of them: another host's addresses or identity (address binding) */
   guint64 deregistrations;            /* PEs removed by DEREGISTRATION */
+  guint64 deregistrations_refused;    /* DEREGISTRATIONs refused: not from the PE itself (address binding) */
   guint64 resolutions;                /* handle resolutions answered with PEs */
   guint64 resolutions_unknown;        /* answered with Unknown Pool Handle */
   guint64 resolutions_refused;        /* dropped by the per-association rate limit */

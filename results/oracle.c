@@ -27,7 +27,7 @@ typedef struct {
 } PendingCrash;
 
 typedef struct {
-  SimStat entries, bogus, missing, stale, orphans;
+  SimStat entries, bogus, missing, stale, orphans, hijacked;
 } RegSums;
 
 struct ResultsOracle {
@@ -129,6 +129,7 @@ typedef struct {
   ResultsOracle *o;
   GArray        *keys;
   guint          orphans;
+  guint          hijacked;
 } Collect;
 
 static gboolean
@@ -137,6 +138,29 @@ registrar_serving_id (const ResultsOracle *o, guint32 id)
   if (id == 0 || id > o->n_reg)
     return FALSE;
   return registrar_state (rserpool_registrar (o->m, id - 1)) == REGISTRAR_SERVING;
+}
+
+/*
+ * A live PE's identifier whose entry's user transport names none of the
+ * PE's own addresses: someone else registered it (RFC 5355 §2.3 hijack).
+ */
+static gboolean
+entry_hijacked (const HsPoolElement *entry, const PoolElement *pe)
+{
+  HsTransport t;
+  hs_pe_get_user_transport (entry, &t);
+  NetHost *host = pe_host (pe);
+  for (guint i = 0; i < t.n_addrs; i++)
+    {
+      if (t.addrs[i].family != HS_AF_IPV4)
+        continue;
+      const guint8 *b = t.addrs[i].bytes;
+      NetAddr a = ((NetAddr) b[0] << 24) | ((NetAddr) b[1] << 16) | ((NetAddr) b[2] << 8) | b[3];
+      for (guint k = 0; k < net_host_n_addresses (host); k++)
+        if (net_host_address (host, k) == a)
+          return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -148,6 +172,9 @@ collect_one (HsPoolElement *pe, gpointer user_data)
   guint64 key = (guint64) pool_tag (c->o, h, len) << 32 | hs_pe_get_id (pe);
   g_array_append_val (c->keys, key);
   c->orphans += !registrar_serving_id (c->o, hs_pe_get_home_registrar (pe));
+  guint j1 = (key >> 32) == 0 ? GPOINTER_TO_UINT (g_hash_table_lookup (c->o->live, GUINT_TO_POINTER ((guint32) key))) : 0;
+  if (j1 != 0)
+    c->hijacked += entry_hijacked (pe, rserpool_pe (c->o->m, j1 - 1));
 }
 
 static gint
@@ -226,7 +253,7 @@ results_oracle_sample (ResultsOracle *o)
       if (!serving[i])
         continue;
       s->serving++;
-      Collect c = { o, o->keys[i], 0 };
+      Collect c = { o, o->keys[i], 0, 0 };
       g_array_set_size (c.keys, 0);
       hs_handlespace_foreach (hs, collect_one, &c);
       g_array_sort (c.keys, cmp_u64);
@@ -255,11 +282,13 @@ results_oracle_sample (ResultsOracle *o)
       sim_stat_add (&rs->missing, missing);
       sim_stat_add (&rs->stale, stale);
       sim_stat_add (&rs->orphans, c.orphans);
+      sim_stat_add (&rs->hijacked, c.hijacked);
       s->entries += c.keys->len;
       s->bogus += bogus;
       s->missing += missing;
       s->stale += stale;
       s->orphans += c.orphans;
+      s->hijacked += c.hijacked;
     }
 
   /* Divergence between the serving registrars. */
@@ -391,6 +420,7 @@ results_oracle_new (Rserpool *m, const SimParams *params)
       sim_stat_init (&rs->entries);
       sim_stat_init (&rs->bogus);
       sim_stat_init (&rs->missing);
+      sim_stat_init (&rs->hijacked);
       sim_stat_init (&rs->stale);
       sim_stat_init (&rs->orphans);
     }
@@ -516,6 +546,7 @@ results_oracle_record (ResultsOracle *o, SimRecorder *rec)
     { "oracle.hs.missing", G_STRUCT_OFFSET (RegSums, missing) },
     { "oracle.hs.stale", G_STRUCT_OFFSET (RegSums, stale) },
     { "oracle.hs.orphans", G_STRUCT_OFFSET (RegSums, orphans) },
+    { "oracle.hs.hijacked", G_STRUCT_OFFSET (RegSums, hijacked) },
   };
   sim_record_scalar (rec, "oracle", "oracle.samples", (double) o->samples, "1");
   for (gsize n = 0; n < G_N_ELEMENTS (hs_names); n++)

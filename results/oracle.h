@@ -21,7 +21,9 @@
  * was an honest PE's (seen at a sample) that is now down or has since drawn
  * a new identifier (restart); bogus otherwise (no such PE ever: what an
  * attacker registers). Missing: a PE that is up and believes it is
- * registered but is absent from that registrar's handlespace. Only
+ * registered but is absent from that registrar's handlespace. Hijacked: a
+ * legitimate entry whose user transport names none of its PE's addresses
+ * (another host registered the identifier, RFC 5355 §2.3). Only
  * registrars in state SERVING are sampled (a registrar down or still
  * synchronising has no handlespace to answer from).
  *
@@ -32,7 +34,7 @@
  *
  * Recorded metrics (names in results/metrics.c; module "oracle" unless
  * noted): time averages over the samples of entries, bogus, missing, stale
- * and orphaned entries per registrar (module "registrar[i]") and averaged
+ * orphaned and hijacked entries per registrar (module "registrar[i]") and averaged
  * over registrars; divergence between the registrars; the fraction of
  * samples with all handlespaces equal and the durations of divergence
  * episodes; the fraction of resolutions answered only with live legitimate
@@ -77,6 +79,7 @@ typedef struct {
   guint   missing;
   guint   stale;
   guint   orphans;      /* entries whose home registrar is not serving */
+  guint   hijacked;     /* legitimate identifiers whose entry names none of the PE's addresses */
   double  divergence;   /* mean symmetric difference over pairs of serving registrars */
   gboolean all_equal;
 } ResultsOracleSample;

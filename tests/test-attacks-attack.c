@@ -1,10 +1,10 @@
 /*
  * tests/test-attacks-attack.c - the attack framework and the attacks of
- * RFC 5355 §2.1 and §2.13 with numbers: each attacked run is paired with the
+ * RFC 5355 §2.1, §2.3 and §2.13 with numbers: each attacked run is paired with the
  * no-attack run of the same seed (config none of the same scenario), and
  * each mitigation with both.
  *
- * Runs: scenarios/threats/2.1-registration-flood.ini and
+ * Runs: scenarios/threats/2.1-registration-flood.ini, 2.3-spoofing.ini and
  * 2.13-unreachable-flood.ini, 5 + 30 simulated minutes, runs 0 and 1 (two
  * seeds), in process, with every entity's scalars recorded.
  */
@@ -107,6 +107,8 @@ test_registry_threats (void)
     }
   g_assert_cmpstr (t[0].section, ==, "2.1");
   g_assert_cmpstr (t[0].attack, ==, "registration-flood");
+  g_assert_cmpstr (t[2].section, ==, "2.3");
+  g_assert_cmpstr (t[2].attack, ==, "spoofing");
   g_assert_cmpstr (t[12].section, ==, "2.13");
   g_assert_cmpstr (t[12].attack, ==, "unreachable-flood");
 }
@@ -143,12 +145,12 @@ test_registry_mitigations (void)
 /*
  * Switching the attack on changes no honest entity's own draws: the PUs
  * enqueue exactly the same jobs (count and total size: interarrival and
- * size streams) with and without either attack.
+ * size streams) with and without each attack.
  */
 static void
 test_honest_draws_unchanged (void)
 {
-  const char *files[] = { "2.1-registration-flood", "2.13-unreachable-flood" };
+  const char *files[] = { "2.1-registration-flood", "2.3-spoofing", "2.13-unreachable-flood" };
   g_autofree char *none = run_threat (files[0], "none");
   double q0[2], c0[2];
   scalars (none, "pu[%", "calcapp.client.queued", q0);
@@ -229,6 +231,65 @@ test_registration_flood (void)
     }
 }
 
+/* ---- §2.3 registration/deregistration spoofing ----------------------------------------------- */
+
+/*
+ * A = 1 s, LU, max-hr-items 1, from t = 1 min. Measured (runs 0, 1;
+ * handling speed no attack / attack without address binding / address
+ * binding): 81.24 / 21.91 / 80.70 % and 72.10 / 21.56 / 71.50 %. Without
+ * the binding the adversary deregisters and hijacks 526 and 537 PEs (every
+ * one accepted; the other answers name its own hijacked entry, load 0);
+ * the oracle finds 1.38 and 1.41 hijacked and 1.60 and 1.58 missing
+ * entries on average. With the binding each of its 2 040 spoofed
+ * deregistrations and 2 040 hijacking registrations (one per second over
+ * 34 min) is refused and counted, no entry is hijacked or missing.
+ * Asserted: attack < 1/2, address binding >= 95 % of the paired value;
+ * refusals = the adversary's sends.
+ */
+static void
+test_spoofing (void)
+{
+  g_autofree char *none = run_threat ("2.3-spoofing", "none");
+  g_autofree char *att = run_threat ("2.3-spoofing", "General");
+  g_autofree char *mit = run_threat ("2.3-spoofing", "address-binding");
+  double s0[2], s1[2], s2[2], hij1[2], hij2[2], mis1[2], mis2[2], dereg1[2], acc1[2];
+  double dereg2[2], reg2[2], dref[2], rref[2];
+  scalars (none, "calcapp", "calcapp.handling_speed", s0);
+  scalars (att, "calcapp", "calcapp.handling_speed", s1);
+  scalars (mit, "calcapp", "calcapp.handling_speed", s2);
+  scalars (att, "oracle", "oracle.hs.hijacked", hij1);
+  scalars (mit, "oracle", "oracle.hs.hijacked", hij2);
+  scalars (att, "oracle", "oracle.hs.missing", mis1);
+  scalars (mit, "oracle", "oracle.hs.missing", mis2);
+  scalars (att, "attack", "attack.deregistrations", dereg1);
+  scalars (att, "attack", "attack.deregistrations_accepted", acc1);
+  scalars (mit, "attack", "attack.deregistrations", dereg2);
+  scalars (mit, "attack", "attack.registrations", reg2);
+  scalars (mit, "registrar[%", "registrar.deregistrations_refused", dref);
+  scalars (mit, "registrar[%", "registrar.registrations_refused_binding", rref);
+  for (guint i = 0; i < 2; i++)
+    g_test_message ("run %u: handling speed %.2f %% (no attack) %.2f %% (attack) %.2f %% (address binding); "
+                    "hijacked %.2f / %.2f, missing %.2f / %.2f; spoofed %.0f (accepted %.0f); refused %.0f + %.0f",
+                    i, s0[i], s1[i], s2[i], hij1[i], hij2[i], mis1[i], mis2[i], dereg1[i], acc1[i], dref[i], rref[i]);
+  check_catalogue (att);
+  check_catalogue (mit);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpfloat (s1[i], <, 0.5 * s0[i]);
+      g_assert_cmpfloat (s2[i], >=, 0.95 * s0[i]);
+      g_assert_cmpfloat (hij1[i], >, 1.0);
+      g_assert_cmpfloat (mis1[i], >, 1.0);
+      g_assert_cmpfloat (dereg1[i], >, 500.0);
+      g_assert_cmpfloat (acc1[i], ==, dereg1[i]);
+      g_assert_cmpfloat (hij2[i], ==, 0.0);
+      g_assert_cmpfloat (mis2[i], ==, 0.0);
+      /* One resolution a second from 1 min to 35 min, each answered with one PE to spoof. */
+      g_assert_cmpfloat (dereg2[i], ==, 2040.0);
+      g_assert_cmpfloat (dref[i], ==, dereg2[i]);
+      g_assert_cmpfloat (rref[i], ==, reg2[i]);
+    }
+}
+
 /* ---- §2.13 unreachable flood ----------------------------------------------------------------- */
 
 /*
@@ -294,6 +355,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attacks/streams/honest-draws-unchanged", test_honest_draws_unchanged);
   g_test_add_func ("/attacks/2.1/registration-flood", test_registration_flood);
   g_test_add_func ("/attacks/2.1/deterministic", test_deterministic);
+  g_test_add_func ("/attacks/2.3/spoofing", test_spoofing);
   g_test_add_func ("/attacks/2.13/unreachable-flood", test_unreachable_flood);
   int rc = g_test_run ();
   if (tmpdir != NULL)
