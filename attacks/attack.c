@@ -26,6 +26,15 @@
  * alives answered, PUs' requests swallowed): the legitimate PE's entry is
  * hijacked until the PE re-registers or the PUs' reports remove it.
  *
+ * keepalive-flood (RFC 5355 §2.14). Each adversary is a malicious
+ * registrar (a fake server identifier from "attack/<i>/id"): it opens an
+ * association to the ASAP endpoint of every PE (port 3863, where PEs accept
+ * registrars) and every attack.interval sends each PE an
+ * ENDPOINT_KEEP_ALIVE for the pool; the PE answers each one, at the CPU
+ * cost pe.keepalive-cost. H is clear by default (a pure flood); with
+ * attack.home-flag the first keep-alive also makes the adversary the PE's
+ * home (RFC 5352 §3.7), which is the §2.6 threat as well.
+ *
  * unreachable-flood (RFC 5355 §2.13, PAPERS.md §2.2 item 2). Every
  * attack.interval each adversary, a PU on one association to its registrar,
  * sends a HANDLE_RESOLUTION for the pool; for each PE of each answer it sends
@@ -78,8 +87,11 @@ static const AttackThreat threats[] = {
     "insider PU",
     "floods handle resolutions and reports every returned PE unreachable with probability p (PAPERS §2.2)",
     "attack.count, attack.interval, attack.start, attack.report-probability" },
-  { "2.14", "Flood of endpoint keep alive messages from the ENRP server to a PE", NULL, "malicious registrar",
-    "floods a PE with keep-alives", "" },
+  { "2.14", "Flood of endpoint keep alive messages from the ENRP server to a PE", "keepalive-flood",
+    "malicious registrar",
+    "opens an ASAP association to every PE's ASAP endpoint (port 3863) and sends each an ENDPOINT_KEEP_ALIVE every "
+    "interval; the PE answers each (pe.keepalive-cost of CPU); H = 0 by default, H = 1 also takes the PE's home",
+    "attack.count, attack.interval, attack.start, attack.home-flag" },
   { "2.15", "Security of the ENRP database", NULL, "insider PE without security", "", "" },
   { "2.16", "Cookie flooding / forgery", NULL, "insider PU or on-path tap", "", "" },
 };
@@ -105,7 +117,10 @@ static const AttackMitigation mitigations[] = {
     "window of arrival times; refused requests are dropped and counted (PAPERS §2.3)",
     "registrar.max-hr-rate, registrar.max-eu-rate (per s, 0 = off), registrar.rate-window" },
   { "pu-report-limit", "2.13", "models/pu (not yet)", "an ASAP pool-user-side limit on unreachable reports", NULL },
-  { "keep-alive-rate-limit", "2.14", "models/pe (not yet)", "a PE answers keep-alives at a bounded rate", NULL },
+  { "keep-alive-rate-limit", "2.14", "models/pe",
+    "a PE answers keep-alives at a bounded rate per association, rate = entries / (newest - oldest) over a window of "
+    "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
+    "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
   { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
 };
 
@@ -124,9 +139,9 @@ attack_mitigations (gsize *n)
 }
 
 static const SimParamDecl attack_param_decls[] = {
-  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,spoofing,unreachable-flood",
-    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1), spoofing (§2.3) or "
-    "unreachable-flood (§2.13); model rserpool only." },
+  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,spoofing,unreachable-flood,keepalive-flood",
+    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1), spoofing (§2.3), "
+    "unreachable-flood (§2.13) or keepalive-flood (§2.14); model rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -140,6 +155,9 @@ static const SimParamDecl attack_param_decls[] = {
     "papers: 0 or 25 %)." },
   { "attack.report-probability", SIM_PARAM_DOUBLE, "1", 0, 1, NULL,
     "unreachable-flood: probability p of reporting each PE of an answer unreachable (0 = a pure resolution flood)." },
+  { "attack.home-flag", SIM_PARAM_BOOL, "false", 0, 0, NULL,
+    "keepalive-flood: set H in the keep-alives (RFC 5352 §2.2.7): the PE also takes the adversary as its home "
+    "registrar (RFC 5352 §3.7); false = a pure flood." },
 };
 
 const SimParamDecl *
@@ -155,6 +173,7 @@ typedef enum {
   ATTACK_REGISTRATION_FLOOD,
   ATTACK_UNREACHABLE_FLOOD,
   ATTACK_SPOOFING,
+  ATTACK_KEEPALIVE_FLOOD,
 } AttackKind;
 
 typedef struct {
@@ -162,6 +181,7 @@ typedef struct {
   guint64 registrations, registrations_accepted, registrations_rejected, keep_alive_acks, ignored_app;
   guint64 resolutions, resolutions_answered, unreachable_reports;
   guint64 deregistrations, deregistrations_accepted, deregistrations_rejected;
+  guint64 keep_alives, keep_alive_acks_received;
 } AttackCounters;
 
 typedef struct Adversary Adversary;
@@ -171,6 +191,7 @@ typedef struct {
   Adversary *adv;
   NetAssoc  *assoc;
   guint32    pe_id;
+  guint      target;    /* keepalive-flood: 1 + the PE's index (its slot in targets) */
 } AdvAssoc;
 
 struct Adversary {
@@ -183,7 +204,9 @@ struct Adversary {
   SimEventId  timer;
   NetListener *app;         /* registration-flood: the fake PEs' user transport */
   GPtrArray  *assocs;       /* AdvAssoc *: to the registrar, and accepted application ones */
-  AdvAssoc   *pu;           /* unreachable-flood: the PU association (in assocs) */
+  AdvAssoc   *pu;           /* unreachable-flood, spoofing: the PU association (in assocs) */
+  AdvAssoc  **targets;      /* keepalive-flood: per PE, its association (in assocs) or NULL */
+  guint32     server_id;    /* keepalive-flood: the registrar identity it claims */
 };
 
 struct Attack {
@@ -194,6 +217,7 @@ struct Attack {
   SimTime       interval, start, reg_life;
   guint32       load_degradation;
   double        report_p;
+  gboolean      home_flag;
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
@@ -233,6 +257,8 @@ adv_assoc_gone (AdvAssoc *aa)
   Adversary *adv = aa->adv;
   if (adv->pu == aa)
     adv->pu = NULL;
+  if (aa->target != 0)
+    adv->targets[aa->target - 1] = NULL;
   g_ptr_array_remove (adv->assocs, aa);   /* frees aa */
 }
 
@@ -276,6 +302,9 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
           count_sent (a, rsp_send (a->net, assoc, 0, &ack));
           a->c.keep_alive_acks++;
         }
+      break;
+    case CODEC_ASAP_ENDPOINT_KEEP_ALIVE_ACK:
+      a->c.keep_alive_acks_received++;
       break;
     case CODEC_ASAP_DEREGISTRATION_RESPONSE:
       if (msg.u.pe_ref.error != NULL)
@@ -441,6 +470,37 @@ resolve (Adversary *adv)
   a->c.resolutions++;
 }
 
+/*
+ * RFC 5355 §2.14: one ENDPOINT_KEEP_ALIVE to every PE, each on the
+ * adversary's association to the PE's ASAP endpoint (opened at the first
+ * tick, again after a failure), as a registrar sends it (RFC 5352 §2.2.7).
+ */
+static void
+flood_keep_alives (Adversary *adv)
+{
+  Attack *a = adv->a;
+  guint n = rserpool_n_pes (a->m);
+  for (guint j = 0; j < n; j++)
+    {
+      if (adv->targets[j] == NULL)
+        {
+          NetAddr pe_addr = net_host_address (pe_host (rserpool_pe (a->m, j)), 0);
+          NetAssoc *assoc = net_assoc_connect (adv->host, pe_addr, RSP_ASAP_PORT, &reg_callbacks, NULL);
+          AdvAssoc *aa = adv_assoc_add (adv, assoc);
+          aa->target = j + 1;
+          adv->targets[j] = aa;
+          net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
+        }
+      CodecMessage msg = { 0 };
+      msg.type = CODEC_ASAP_ENDPOINT_KEEP_ALIVE;
+      msg.flags = a->home_flag ? CODEC_FLAG_KEEP_ALIVE_HOME : 0;
+      msg.u.keep_alive.server_id = adv->server_id;
+      msg.u.keep_alive.handle = pool_handle (a);
+      count_sent (a, rsp_send (a->net, adv->targets[j]->assoc, 0, &msg));
+      a->c.keep_alives++;
+    }
+}
+
 static void
 adversary_tick (SimKernel *k, gpointer ctx, gpointer data)
 {
@@ -449,6 +509,8 @@ adversary_tick (SimKernel *k, gpointer ctx, gpointer data)
   adv->timer = sim_kernel_schedule (k, a->interval, adversary_tick, adv, NULL);
   if (a->kind == ATTACK_REGISTRATION_FLOOD)
     register_fake (adv);
+  else if (a->kind == ATTACK_KEEPALIVE_FLOOD)
+    flood_keep_alives (adv);
   else
     resolve (adv);   /* unreachable-flood and spoofing act on the answer */
 }
@@ -491,6 +553,8 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
     a->kind = ATTACK_REGISTRATION_FLOOD;
   else if (strcmp (type, "spoofing") == 0)
     a->kind = ATTACK_SPOOFING;
+  else if (strcmp (type, "keepalive-flood") == 0)
+    a->kind = ATTACK_KEEPALIVE_FLOOD;
   else
     a->kind = ATTACK_UNREACHABLE_FLOOD;
   a->interval = sim_params_time (p, "attack.interval");
@@ -498,6 +562,7 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->reg_life = sim_params_time (p, "attack.registration-life");
   a->load_degradation = (guint32) (sim_params_double (p, "attack.load-degradation") * G_MAXUINT32);
   a->report_p = sim_params_double (p, "attack.report-probability");
+  a->home_flag = sim_params_bool (p, "attack.home-flag");
   if (!pe_policy_from_name (sim_params_string (p, "pool.policy"), &a->policy_type))
     g_assert_not_reached ();   /* the key is an enum of these names */
   a->user_port = (guint16) sim_params_int (p, "pe.user-port");
@@ -517,6 +582,13 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
       sim_rng_init_fmt (&adv->rng_id, seed, "attack/%u/id", i);
       sim_rng_init_fmt (&adv->rng_report, seed, "attack/%u/report", i);
       adv->assocs = g_ptr_array_new_with_free_func (adv_assoc_free);
+      if (a->kind == ATTACK_KEEPALIVE_FLOOD)
+        {
+          adv->targets = g_new0 (AdvAssoc *, MAX (rserpool_n_pes (m), 1));
+          do
+            adv->server_id = (guint32) sim_rng_next (&adv->rng_id);
+          while (adv->server_id == 0);
+        }
       if (a->kind == ATTACK_REGISTRATION_FLOOD || a->kind == ATTACK_SPOOFING)
         adv->app = net_listen (adv->host, a->user_port, app_accept, adv);
       adv->timer = sim_kernel_schedule_at (a->kernel, a->start, adversary_tick, adv, NULL);
@@ -550,6 +622,8 @@ attack_record (Attack *a, SimRecorder *rec)
     { "attack.deregistrations", a->c.deregistrations },
     { "attack.deregistrations_accepted", a->c.deregistrations_accepted },
     { "attack.deregistrations_rejected", a->c.deregistrations_rejected },
+    { "attack.keep_alives", a->c.keep_alives },
+    { "attack.keep_alive_acks_received", a->c.keep_alive_acks_received },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (c); i++)
     sim_record_scalar (rec, mod, c[i].name, (double) c[i].v, "messages");
@@ -575,6 +649,7 @@ attack_free (Attack *a)
           net_assoc_abort (assoc);
         }
       g_ptr_array_unref (adv->assocs);
+      g_free (adv->targets);
       g_free (adv);
     }
   g_ptr_array_unref (a->adversaries);

@@ -29,7 +29,8 @@
  *   - Adaptive policies re-register at once when the load changes (rspsim's
  *     selectionReregisterImmediatelyOnUpdate, key pe.reregister-on-update).
  *   - RFC 5352 §3.7: a keep-alive for another pool handle is dropped; any
- *     other is answered on its association, whatever H; H with a server id
+ *     other is answered on its association, whatever H (unless
+ *     pe_may_answer_keep_alive(), the RFC 5355 §2.14 rate limit, refuses it); H with a server id
  *     other than the home's makes the sender the new home (§8.6).
  */
 #include "config.h"
@@ -37,6 +38,7 @@
 #include "models/pe.h"
 
 #include "sim/model.h"
+#include "sim/net-cpu.h"
 
 #include <string.h>
 
@@ -56,6 +58,7 @@ struct PoolElement {
   EndpointHunt   *hunt;
   NetListener    *listener;        /* ASAP port: registrars' point-to-point associations */
   GPtrArray      *peers;           /* NetAssoc*: other registrar associations we own */
+  GHashTable     *ka_rates;        /* NetAssoc* -> PeKaRate*: keep-alive arrivals (lookup only, never iterated) */
   SimEventId      t2, t3, t4;
   guint           reg_attempts;    /* REGISTRATIONs sent for the outstanding registration */
   guint           reg_outstanding; /* REGISTRATIONs on the home not answered yet */
@@ -66,6 +69,20 @@ struct PoolElement {
   gpointer        app_data;
   PeStats         stats;
 };
+
+/* The newest keep-alive arrival times on one association (pe.max-keepalive-rate). */
+typedef struct {
+  SimTime *times;   /* ring of cfg.keepalive_rate_window */
+  guint    n, head;
+} PeKaRate;
+
+static void
+pe_ka_rate_free (gpointer p)
+{
+  PeKaRate *r = p;
+  g_free (r->times);
+  g_free (r);
+}
 
 /* ---- parameters ------------------------------------------------------------ */
 
@@ -105,6 +122,14 @@ static const SimParamDecl pe_param_decls[] = {
   { "pe.reregister-on-update", SIM_PARAM_BOOL, "true", 0, 0, NULL,
     "With an adaptive policy (LU, LUD, PLU, RLU), re-register at once when the load changes "
     "(rspsim selectionReregisterImmediatelyOnUpdate)." },
+  { "pe.keepalive-cost", SIM_PARAM_TIME, "0s", 0, 1e13, NULL,
+    "CPU time the PE spends answering one ENDPOINT_KEEP_ALIVE (queued at its host's CPU after the message's own "
+    "receive cost); 0s = free." },
+  { "pe.max-keepalive-rate", SIM_PARAM_DOUBLE, "0", 0, 1e9, NULL,
+    "Keep-alives per second the PE answers on one association at most (RFC 5355 §2.14 mitigation), rate = entries / "
+    "(newest - oldest) over pe.keepalive-rate-window arrivals; more are dropped and counted; 0 = no limit." },
+  { "pe.keepalive-rate-window", SIM_PARAM_INT, "16", 2, 65536, NULL,
+    "Arrival times the keep-alive rate limit keeps per association, judged once the window is full." },
   { "pe.user-port", SIM_PARAM_INT, "7700", 1, 65535, NULL,
     "SCTP port of the PE's user transport, where its application (CalcApp) listens." },
   ENDPOINT_HUNT_PARAM_DECLS ("pe", "PE"),
@@ -166,6 +191,9 @@ pe_config_from_params (const SimParams *p, PeConfig *cfg, GError **error)
   cfg->max_reg_attempt = (guint) sim_params_int (p, "pe.max-reg-attempt");
   cfg->reregister_on_update = sim_params_bool (p, "pe.reregister-on-update");
   cfg->user_port = (guint16) sim_params_int (p, "pe.user-port");
+  cfg->keepalive_cost = sim_params_time (p, "pe.keepalive-cost");
+  cfg->max_keepalive_rate = sim_params_double (p, "pe.max-keepalive-rate");
+  cfg->keepalive_rate_window = (guint) sim_params_int (p, "pe.keepalive-rate-window");
   if (cfg->pool_handle[0] == '\0')
     {
       g_set_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID, "pool.handle: a pool handle is 1 byte or more");
@@ -395,6 +423,7 @@ pe_assoc_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
   PoolElement *pe = user_data;
   if (ev == NET_ASSOC_UP)
     return;
+  g_hash_table_remove (pe->ka_rates, assoc);
   if (assoc != pe->home)
     {
       g_ptr_array_remove_fast (pe->peers, assoc);
@@ -517,6 +546,47 @@ pe_adopt_home (PoolElement *pe, NetAssoc *assoc, guint32 server_id)
     }
 }
 
+/*
+ * May the PE answer another keep-alive on this association? RFC 5355
+ * §2.14.3: a flood of keep-alives from a (malicious) registrar must not
+ * overwhelm the PE. With pe.max-keepalive-rate the newest arrivals per
+ * association (refused ones too, so a flooder's rate stays high) are judged
+ * once the window is full, as the registrar's limits (registrar-asap.c):
+ * an honest registrar's one keep-alive per keep-alive interval never is.
+ */
+static gboolean
+pe_may_answer_keep_alive (PoolElement *pe, NetAssoc *assoc)
+{
+  double max = pe->cfg.max_keepalive_rate;
+  if (max <= 0)
+    return TRUE;
+  guint w = pe->cfg.keepalive_rate_window;
+  PeKaRate *rate = g_hash_table_lookup (pe->ka_rates, assoc);
+  if (rate == NULL)
+    {
+      rate = g_new0 (PeKaRate, 1);
+      rate->times = g_new (SimTime, w);
+      g_hash_table_insert (pe->ka_rates, assoc, rate);
+    }
+  SimTime now = sim_kernel_now (pe->kernel);
+  if (rate->n < w)
+    rate->times[(rate->head + rate->n++) % w] = now;
+  else
+    {
+      rate->times[rate->head] = now;
+      rate->head = (rate->head + 1) % w;
+    }
+  if (rate->n < w)
+    return TRUE;
+  SimTime span = now - rate->times[rate->head];
+  return span > 0 && (double) rate->n / ((double) span / SIM_S) <= max;
+}
+
+static void
+pe_cpu_done (NetHost *host, gpointer data)
+{
+}
+
 static void
 pe_keep_alive (PoolElement *pe, NetAssoc *assoc, const CodecMessage *msg)
 {
@@ -526,6 +596,19 @@ pe_keep_alive (PoolElement *pe, NetAssoc *assoc, const CodecMessage *msg)
       pe->stats.keepalives_ignored++;   /* RFC 5352 §3.7: silently dropped */
       return;
     }
+  if (!pe_may_answer_keep_alive (pe, assoc))
+    {
+      pe->stats.keepalives_refused++;   /* dropped before any work: the sender sees no ACK */
+      return;
+    }
+  /*
+   * The cost of answering occupies the host's CPU FIFO (what queues behind
+   * it waits); the ACK itself leaves at once (sending costs are not
+   * modelled: sim/net-cpu.h).
+   */
+  if (pe->cfg.keepalive_cost > 0)
+    net_host_cpu_exec (pe->host, pe->cfg.keepalive_cost, rsp_kind (pe->net, CODEC_ASAP_ENDPOINT_KEEP_ALIVE_ACK),
+                       pe_cpu_done, NULL, NULL);
   CodecMessage ack = { 0 };
   ack.type = CODEC_ASAP_ENDPOINT_KEEP_ALIVE_ACK;
   ack.u.pe_ref.handle = pe_handle (pe);
@@ -602,6 +685,7 @@ pe_host_state (NetHost *host, gboolean up, gpointer user_data)
       pe->home = NULL;
       pe->listener = NULL;
       g_ptr_array_set_size (pe->peers, 0);
+      g_hash_table_remove_all (pe->ka_rates);
       pe_stop_timers (pe);
       endpoint_hunt_host_state (pe->hunt, FALSE);
       pe->state = PE_STATE_DOWN;
@@ -640,6 +724,7 @@ pe_new (Net *net, NetHost *host, guint32 index, const PeConfig *cfg, guint64 see
   pe->down_since = net_host_is_up (host) ? -1 : 0;
   pe->load_degradation = pe_load_from_fraction (cfg->load_degradation);
   pe->peers = g_ptr_array_new ();
+  pe->ka_rates = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pe_ka_rate_free);
   pe->hunt = endpoint_hunt_new (host, &cfg->hunt, pe_hunt_found, pe);
   /* One ASAP endpoint: registrations go from the port where registrars reach the PE (RFC 5352 §3.1 rule 4). */
   endpoint_hunt_set_local_port (pe->hunt, RSP_ASAP_PORT);
@@ -662,6 +747,7 @@ pe_free (PoolElement *pe)
       net_assoc_abort (a);
     }
   g_ptr_array_unref (pe->peers);
+  g_hash_table_unref (pe->ka_rates);
   if (pe->listener != NULL)
     net_listener_close (pe->listener);
   net_host_set_state_callback (pe->host, NULL, NULL);
@@ -877,6 +963,7 @@ pe_record (PoolElement *pe, SimRecorder *rec, const char *module)
     { "pe.t3_expiries", G_STRUCT_OFFSET (PeStats, t3_expiries) },
     { "pe.keepalives", G_STRUCT_OFFSET (PeStats, keepalives) },
     { "pe.keepalives_ignored", G_STRUCT_OFFSET (PeStats, keepalives_ignored) },
+    { "pe.keepalives_refused", G_STRUCT_OFFSET (PeStats, keepalives_refused) },
     { "pe.home_changes", G_STRUCT_OFFSET (PeStats, home_changes) },
     { "pe.home_lost", G_STRUCT_OFFSET (PeStats, home_lost) },
     { "pe.id_changes", G_STRUCT_OFFSET (PeStats, id_changes) },

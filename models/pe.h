@@ -58,6 +58,9 @@ typedef struct {
   guint              max_reg_attempt;       /* MAX-REG-ATTEMPT */
   gboolean           reregister_on_update;  /* adaptive policies: re-register at each load change */
   guint16            user_port;             /* pe.user-port: the application's SCTP user transport */
+  SimTime            keepalive_cost;        /* pe.keepalive-cost: CPU time per answered keep-alive */
+  double             max_keepalive_rate;    /* pe.max-keepalive-rate: per association, per s; 0 = no limit */
+  guint              keepalive_rate_window; /* pe.keepalive-rate-window */
   EndpointHuntConfig hunt;                  /* pe.registrars, pe.announces, T5, RETRAN-MAX, T7 */
 } PeConfig;
 
@@ -140,6 +143,7 @@ typedef struct {
   guint64 t3_expiries;
   guint64 keepalives;              /* ENDPOINT_KEEP_ALIVE answered */
   guint64 keepalives_ignored;      /* for another pool handle (silently dropped, RFC 5352 §3.7) */
+  guint64 keepalives_refused;      /* over pe.max-keepalive-rate (dropped, RFC 5355 §2.14) */
   guint64 home_changes;            /* adopted a new home on the H flag */
   guint64 home_lost;               /* the home association failed */
   guint64 id_changes;              /* new PE identifier (non-unique, restart) */

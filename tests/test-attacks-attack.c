@@ -1,11 +1,11 @@
 /*
  * tests/test-attacks-attack.c - the attack framework and the attacks of
- * RFC 5355 §2.1, §2.3 and §2.13 with numbers: each attacked run is paired with the
+ * RFC 5355 §2.1, §2.3, §2.13 and §2.14 with numbers: each attacked run is paired with the
  * no-attack run of the same seed (config none of the same scenario), and
  * each mitigation with both.
  *
- * Runs: scenarios/threats/2.1-registration-flood.ini, 2.3-spoofing.ini and
- * 2.13-unreachable-flood.ini, 5 + 30 simulated minutes, runs 0 and 1 (two
+ * Runs: scenarios/threats/2.1-registration-flood.ini, 2.3-spoofing.ini,
+ * 2.13-unreachable-flood.ini and 2.14-keepalive-flood.ini, 5 + 30 simulated minutes, runs 0 and 1 (two
  * seeds), in process, with every entity's scalars recorded.
  */
 #include "config.h"
@@ -16,6 +16,7 @@
 #include "tests/testutil.h"
 
 #include <sqlite3.h>
+#include <math.h>
 #include <string.h>
 
 static char *tmpdir;
@@ -111,6 +112,8 @@ test_registry_threats (void)
   g_assert_cmpstr (t[2].attack, ==, "spoofing");
   g_assert_cmpstr (t[12].section, ==, "2.13");
   g_assert_cmpstr (t[12].attack, ==, "unreachable-flood");
+  g_assert_cmpstr (t[13].section, ==, "2.14");
+  g_assert_cmpstr (t[13].attack, ==, "keepalive-flood");
 }
 
 /* Every available mitigation names keys that exist in poolsim's table. */
@@ -129,7 +132,7 @@ test_registry_mitigations (void)
       g_auto (GStrv) words = g_strsplit_set (m[i].keys, " ,()", -1);
       guint keys = 0;
       for (guint w = 0; words[w] != NULL; w++)
-        if (g_str_has_prefix (words[w], "registrar."))
+        if (g_str_has_prefix (words[w], "registrar.") || g_str_has_prefix (words[w], "pe."))
           {
             if (sim_param_table_lookup (table, words[w]) == NULL)
               g_error ("mitigation %s names an unknown key %s", m[i].name, words[w]);
@@ -137,7 +140,7 @@ test_registry_mitigations (void)
           }
       g_assert_cmpuint (keys, >=, 1);
     }
-  g_assert_cmpuint (available, ==, 5);
+  g_assert_cmpuint (available, ==, 6);
 }
 
 /* ---- common random numbers -------------------------------------------------------------- */
@@ -150,7 +153,7 @@ test_registry_mitigations (void)
 static void
 test_honest_draws_unchanged (void)
 {
-  const char *files[] = { "2.1-registration-flood", "2.3-spoofing", "2.13-unreachable-flood" };
+  const char *files[] = { "2.1-registration-flood", "2.3-spoofing", "2.13-unreachable-flood", "2.14-keepalive-flood" };
   g_autofree char *none = run_threat (files[0], "none");
   double q0[2], c0[2];
   scalars (none, "pu[%", "calcapp.client.queued", q0);
@@ -346,6 +349,65 @@ test_unreachable_flood (void)
     }
 }
 
+/* ---- §2.14 keep-alive flood ------------------------------------------------------------------- */
+
+/*
+ * One malicious registrar, a keep-alive to each of the 10 PEs every 10 ms
+ * from t = 1 min, each answer costing the PE 5 ms of CPU. Measured (runs 0,
+ * 1): every one of the 204 000 keep-alives per PE is answered and the PEs'
+ * CPU utilization over the run is 48.57 % (1 020 s busy of 2 100 s)
+ * against 0 without the attack (no honest keep-alive is sent: the PEs
+ * re-register every 10 s, before the registrar's 50 s keep-alive interval).
+ * Handling speed 81.24 / 81.21 / 81.24 % and 72.10 / 71.64 / 72.10 % (no
+ * attack / attack / rate limit 1/s): the PE's CPU only delays the messages
+ * queued behind the answers (at most a few ms on jobs of seconds), CalcApp's
+ * capacity is not the host CPU. With the limit each PE answers the first 15
+ * keep-alives of the association (the estimator judges full windows of 16)
+ * and refuses the other 203 985, CPU utilization 3.6e-5.
+ * Asserted: exact counts, utilization = answers x cost / run length, speed
+ * with the limit within 0.1 % of the paired value.
+ */
+static void
+test_keepalive_flood (void)
+{
+  g_autofree char *none = run_threat ("2.14-keepalive-flood", "none");
+  g_autofree char *att = run_threat ("2.14-keepalive-flood", "General");
+  g_autofree char *mit = run_threat ("2.14-keepalive-flood", "keep-alive-rate-limit");
+  double s0[2], s1[2], s2[2], u0[2], u1[2], u2[2], sent[2], ans1[2], ans2[2], ref2[2], acks2[2];
+  scalars (none, "calcapp", "calcapp.handling_speed", s0);
+  scalars (att, "calcapp", "calcapp.handling_speed", s1);
+  scalars (mit, "calcapp", "calcapp.handling_speed", s2);
+  scalars (none, "role/pe", "oracle.cpu.utilization", u0);
+  scalars (att, "role/pe", "oracle.cpu.utilization", u1);
+  scalars (mit, "role/pe", "oracle.cpu.utilization", u2);
+  scalars (att, "attack", "attack.keep_alives", sent);
+  scalars (att, "pe[%", "pe.keepalives", ans1);
+  scalars (mit, "pe[%", "pe.keepalives", ans2);
+  scalars (mit, "pe[%", "pe.keepalives_refused", ref2);
+  scalars (mit, "attack", "attack.keep_alive_acks_received", acks2);
+  for (guint i = 0; i < 2; i++)
+    g_test_message ("run %u: handling speed %.2f %% (no attack) %.2f %% (attack) %.2f %% (rate limit); "
+                    "PE CPU %.4f / %.4f / %.6f; keep-alives sent %.0f, answered %.0f / %.0f, refused %.0f",
+                    i, s0[i], s1[i], s2[i], u0[i], u1[i], u2[i], sent[i], ans1[i], ans2[i], ref2[i]);
+  check_catalogue (att);
+  check_catalogue (mit);
+  for (guint i = 0; i < 2; i++)
+    {
+      /* 10 PEs x 100/s x 2 040 s, the last tick's 10 still in flight at the end. */
+      g_assert_cmpfloat (sent[i], ==, 2040010.0);
+      g_assert_cmpfloat (ans1[i], ==, 2040000.0);
+      g_assert_cmpfloat (u0[i], ==, 0.0);
+      g_assert_cmpfloat_with_epsilon (u1[i], ans1[i] / 10 * 0.005 / 2100, 1e-9);
+      g_assert_cmpfloat (u1[i], >, 0.45);
+      g_assert_cmpfloat (ans2[i], ==, 10 * 15);
+      g_assert_cmpfloat (ref2[i], ==, ans1[i] - ans2[i]);
+      g_assert_cmpfloat (acks2[i], ==, ans2[i]);
+      g_assert_cmpfloat (u2[i], <, 1e-4);
+      g_assert_cmpfloat (s1[i], <=, s0[i]);
+      g_assert_cmpfloat (fabs (s2[i] - s0[i]), <, 0.001 * s0[i]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -357,6 +419,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attacks/2.1/deterministic", test_deterministic);
   g_test_add_func ("/attacks/2.3/spoofing", test_spoofing);
   g_test_add_func ("/attacks/2.13/unreachable-flood", test_unreachable_flood);
+  g_test_add_func ("/attacks/2.14/keepalive-flood", test_keepalive_flood);
   int rc = g_test_run ();
   if (tmpdir != NULL)
     testutil_rmtree (tmpdir);
