@@ -103,7 +103,8 @@ static const AttackMitigation mitigations[] = {
     "a credential (today the association's peer address) holds one PE identity at a time",
     "registrar.one-pe-per-credential = true" },
   { "address-binding", "2.3", "models/registrar",
-    "a PE's user addresses must be addresses of its registering association; deregistration only by the PE itself",
+    "a PE's user addresses must be addresses of its registering association, a registered identity is updated only "
+    "from its own addresses (no hijack); deregistration only by the PE itself (RFC 5352 §3.1 R1, §2.2.2)",
     "registrar.address-binding = true (the default)" },
   { "max-bad-pe-report", "2.1, 2.13", "models/registrar",
     "MAX-BAD-PE-REPORT: a PE reported unreachable this many times is removed (RFC 5352 §3.5); the lever that purges "

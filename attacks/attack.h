@@ -12,12 +12,14 @@
  *
  * Capabilities. Each threat names what its adversary holds: "insider PE"
  * (credentials of a pool element: the registrar accepts its registrations),
- * "insider PU" (a pool user the registrar serves). There are no secure
+ * "insider PU" (a pool user the registrar serves), "malicious registrar" (a
+ * host the PEs accept registrar associations from). There are no secure
  * channels yet, so today every association is accepted and the capability is
  * documentation; with TLS-PSK it decides whether the adversary gets past the
  * handshake (RFC 5355 §2.2).
  *
- * Streams (DESIGN.md §3): "attack/<i>/id" (fresh PE identifiers),
+ * Streams (DESIGN.md §3): "attack/<i>/id" (fresh PE identifiers; the
+ * keepalive-flood's fake server identifier),
  * "attack/<i>/report" (whether to report a PE unreachable). An adversary host
  * draws its packets' fate from its own network streams (sim/net.h), so
  * switching an attack on changes no honest entity's own draws; what changes
@@ -26,6 +28,9 @@
  * Traffic accounting: every message an adversary sends is counted with its
  * bytes (ASAP message bytes; SCTP/IP headers are not in them) and recorded
  * under module "attack" with the attack's own counters.
+ *
+ * Modelled: registration-flood (§2.1), spoofing (§2.3), unreachable-flood
+ * (§2.13), keepalive-flood (§2.14); see attack.c.
  *
  * Not here yet: the other threats of the registry (their rows say "-"), the
  * TLS-PSK mitigation (secure channels are another part), a deregistration
