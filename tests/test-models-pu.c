@@ -119,7 +119,7 @@ test_resolution_t1 (Fixture *f, gconstpointer data)
   resolve_at (f, 50 * SIM_S);
   tep_run_until (&f->r, 51 * SIM_S);
   g_assert_cmpuint (f->r.accepted, ==, 2);
-  const TepLogEntry *last = tep_nth (&f->r, CODEC_ASAP_HANDLE_RESOLUTION, 3);
+  g_assert_cmpuint (tep_count (&f->r, CODEC_ASAP_HANDLE_RESOLUTION), ==, 4);
   g_assert_cmpint (g_array_index (f->results, PuResolveResult, 1), ==, PU_RESOLVE_OK);
 }
 
