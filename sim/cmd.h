@@ -22,6 +22,7 @@ int cmd_report_main (int argc, char **argv);
 int cmd_check_main (int argc, char **argv);
 int cmd_list_main (int argc, char **argv);
 int cmd_sweep_main (int argc, char **argv);
+int cmd_matrix_main (int argc, char **argv);
 int cmd_merge_main (int argc, char **argv);
 int cmd_plot_main (int argc, char **argv);
 int cmd_bench_main (int argc, char **argv);

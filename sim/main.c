@@ -15,6 +15,7 @@
 static const CmdEntry commands[] = {
   { "run", "run a scenario's runs into a results database", cmd_run_main },
   { "sweep", "run a config's runs in N worker processes, or print a plan of commands", cmd_sweep_main },
+  { "matrix", "every threat × every mitigation state: the table of headline metrics", cmd_matrix_main },
   { "merge", "merge shard databases into one", cmd_merge_main },
   { "report", "print results with 95 % confidence intervals", cmd_report_main },
   { "plot", "plot a metric over a sweep variable through gnuplot", cmd_plot_main },
