@@ -146,6 +146,29 @@ test_check (void)
   result_clear (&r);
 }
 
+/* check accepts every scenarios/papers/ *.ini, each with at least one run. */
+static void
+test_check_papers (void)
+{
+  g_autofree char *dir = testutil_srcpath ("scenarios/papers");
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  int files = 0;
+  for (const char *name = g_dir_read_name (d); name != NULL; name = g_dir_read_name (d))
+    {
+      if (!g_str_has_suffix (name, ".ini"))
+        continue;
+      g_autofree char *ini = g_build_filename (dir, name, NULL);
+      Result r = poolsim ("check", ini, NULL);
+      g_assert_cmpint (r.status, ==, 0);
+      g_assert_cmpstr (r.err, ==, "");
+      g_assert_nonnull (strstr (r.out, " runs, no errors\n"));
+      result_clear (&r);
+      files++;
+    }
+  g_assert_cmpint (files, ==, 8);
+}
+
 /* list params documents every key with type, default, range and help. */
 static void
 test_list_params (void)
@@ -195,6 +218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/cli/query-runs", test_query_runs);
   g_test_add_func ("/sim/cli/rerun-skips-complete", test_rerun_skips_complete);
   g_test_add_func ("/sim/cli/check", test_check);
+  g_test_add_func ("/sim/cli/check-papers", test_check_papers);
   g_test_add_func ("/sim/cli/list-params", test_list_params);
   g_test_add_func ("/sim/cli/list-metrics", test_list_metrics);
   g_test_add_func ("/sim/cli/unknown-command", test_unknown_command);
