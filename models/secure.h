@@ -4,19 +4,24 @@
  * a scenario CA, deterministic, with CPU costs (DESIGN.md §5, RFC 5355 §2.1–2.7,
  * §3: "RSerPool ... security mechanisms ... TLS").
  *
- * A SecureChannel wraps one NetAssoc. The upper layer sends plaintext
- * messages with secure_channel_send() and receives them with the ORIGINAL
- * PPID, stream and kind through SecureChannelCallbacks, which mirror
- * NetAssocCallbacks. Every SCTP message of a secure association carries TLS
- * records only (see the top comment of secure.c for the framing, the costs,
- * the randomness and the failures).
+ * A SecureChannel is a layer inside one NetAssoc (sim/net-assoc.h,
+ * NetAssocLayer): secure_attach() puts TLS into an association just opened or
+ * accepted, and the upper layer goes on using the NetAssoc as it would
+ * without TLS — net_assoc_send() takes plaintext, the callbacks receive
+ * plaintext with the ORIGINAL PPID, stream and kind, NET_ASSOC_UP comes once
+ * the handshake is complete, a TLS failure is a terminal event. Every SCTP
+ * message of a secure association carries TLS records only (see the top
+ * comment of secure.c for the framing, the costs, the randomness and the
+ * failures). secure_assoc_channel() finds the channel of an association, for
+ * the peer's authenticated identity.
  *
- * Lifetime mirrors NetAssoc: after a terminal event returns, or when
- * secure_channel_abort() returns, the channel is gone. When the host crashes
- * (the network drops its associations without callbacks) the upper layer
- * calls secure_context_host_crashed(), which forgets every channel of the
- * context. A context frees its remaining channels when it is freed, aborting
- * their associations: free contexts before the network.
+ * secure_channel_connect/accept are the same for an upper layer that prefers
+ * SecureChannel * in its callbacks (SecureChannelCallbacks).
+ *
+ * Lifetime: the channel lives as long as its association (a host crash, an
+ * abort or a terminal event ends both). A context frees its remaining
+ * channels when it is freed, aborting their associations: free contexts
+ * before the network.
  */
 #pragma once
 
@@ -168,8 +173,16 @@ SecureContext *secure_context_new (NetHost *host, guint64 seed, const SecureConf
 void           secure_context_free (SecureContext *ctx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecureContext, secure_context_free)
 const SecureStats *secure_context_stats (const SecureContext *ctx);
-/* The host crashed: forget every channel (their associations are gone). */
-void           secure_context_host_crashed (SecureContext *ctx);
+
+/*
+ * Put TLS into assoc (client: just after net_assoc_connect, before it is
+ * established; server: in the NetAcceptFn). peer_name: the name the client
+ * verifies (CERT) and sends as SNI; NULL on the server. The channel belongs
+ * to the association.
+ */
+SecureChannel *secure_attach (SecureContext *ctx, NetAssoc *assoc, const char *peer_name);
+/* The TLS channel of assoc, or NULL for an association without TLS. */
+SecureChannel *secure_assoc_channel (const NetAssoc *assoc);
 
 typedef struct {
   /* NET_ASSOC_UP once the TLS handshake is complete; a failed handshake is
