@@ -227,7 +227,9 @@ typedef struct {
 } SecureKey;
 
 struct SecureKeyTable {
-  GHashTable *keys;   /* identity -> SecureKey* (lookups only, never iterated) */
+  GHashTable        *keys;      /* identity -> SecureKey* (lookups only, never iterated) */
+  SecureKeyResolver  resolver;  /* asked on a miss; its answers are cached in keys */
+  gpointer           resolver_data;
 };
 
 static void
@@ -266,10 +268,27 @@ secure_key_table_add (SecureKeyTable *table, const char *identity, const guint8 
   g_hash_table_replace (table->keys, g_strdup (identity), k);
 }
 
+void
+secure_key_table_set_resolver (SecureKeyTable *table, SecureKeyResolver resolver, gpointer user_data)
+{
+  table->resolver = resolver;
+  table->resolver_data = user_data;
+}
+
 GBytes *
 secure_key_table_lookup (const SecureKeyTable *table, const char *identity)
 {
   SecureKey *k = g_hash_table_lookup (table->keys, identity);
+  if (k == NULL && table->resolver != NULL && *identity != '\0' && strlen (identity) <= 128)
+    {
+      guint8 key[64];
+      gsize len = 0;
+      if (!table->resolver (identity, key, &len, table->resolver_data) || len < 1 || len > sizeof key)
+        return NULL;
+      /* The cache is not part of the table's observable state: the resolver's answer is fixed. */
+      secure_key_table_add ((SecureKeyTable *) table, identity, key, len);
+      k = g_hash_table_lookup (table->keys, identity);
+    }
   return k != NULL ? k->key : NULL;
 }
 
@@ -332,7 +351,8 @@ add_ext (X509 *x, X509 *issuer, int nid, const char *value)
 
 /* Programmer-visible failures only: with valid arguments OpenSSL does not refuse these steps. */
 static SecureCert *
-make_cert (const SecureCert *ca, const char *name, guint64 seed, SimTime not_before, SimTime not_after)
+make_cert (const SecureCert *ca, const char *name, const char *ip, guint64 seed, SimTime not_before,
+           SimTime not_after)
 {
   g_return_val_if_fail (name != NULL && *name != '\0', NULL);
   g_return_val_if_fail (ca == NULL || ca->key != NULL, NULL);
@@ -364,7 +384,8 @@ make_cert (const SecureCert *ca, const char *name, guint64 seed, SimTime not_bef
     }
   else
     {
-      g_autofree char *san = g_strdup_printf ("DNS:%s", name);
+      g_autofree char *san = ip != NULL ? g_strdup_printf ("DNS:%s,IP:%s", name, ip)
+                                        : g_strdup_printf ("DNS:%s", name);
       add_ext (x, issuer, NID_authority_key_identifier, "keyid:always");
       add_ext (x, issuer, NID_basic_constraints, "critical,CA:FALSE");
       add_ext (x, issuer, NID_key_usage, "critical,digitalSignature");
@@ -380,14 +401,22 @@ make_cert (const SecureCert *ca, const char *name, guint64 seed, SimTime not_bef
 SecureCert *
 secure_cert_new_ca (const char *name, guint64 seed, SimTime not_before, SimTime not_after)
 {
-  return make_cert (NULL, name, seed, not_before, not_after);
+  return make_cert (NULL, name, NULL, seed, not_before, not_after);
 }
 
 SecureCert *
 secure_cert_issue (const SecureCert *ca, const char *name, guint64 seed, SimTime not_before, SimTime not_after)
 {
   g_return_val_if_fail (ca != NULL, NULL);
-  return make_cert (ca, name, seed, not_before, not_after);
+  return make_cert (ca, name, NULL, seed, not_before, not_after);
+}
+
+SecureCert *
+secure_cert_issue_ip (const SecureCert *ca, const char *name, const char *ip, guint64 seed, SimTime not_before,
+                      SimTime not_after)
+{
+  g_return_val_if_fail (ca != NULL && ip != NULL, NULL);
+  return make_cert (ca, name, ip, seed, not_before, not_after);
 }
 
 static void
@@ -681,17 +710,23 @@ secure_context_new (NetHost *host, guint64 seed, const SecureConfig *cfg, GError
     {
       SSL_CTX_set_session_cache_mode (ctx->ssl_ctx, SSL_SESS_CACHE_OFF);
       SSL_CTX_clear_options (ctx->ssl_ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
-      if (cfg->mode == SECURE_MODE_PSK)
+      if (cfg->server)
         {
-          if (cfg->server)
+          /* A server takes both kinds of client when it has both a key table and a certificate. */
+          if (cfg->keys != NULL)
             SSL_CTX_set_psk_server_callback (ctx->ssl_ctx, psk_server_cb);
-          else
-            SSL_CTX_set_psk_client_callback (ctx->ssl_ctx, psk_client_cb);
+          if (cfg->cert != NULL)
+            ok = SSL_CTX_use_certificate (ctx->ssl_ctx, cfg->cert->x509) == 1
+                 && SSL_CTX_use_PrivateKey (ctx->ssl_ctx, cfg->cert->key) == 1
+                 && SSL_CTX_check_private_key (ctx->ssl_ctx) == 1;
         }
-      else if (cfg->server)
-        ok = SSL_CTX_use_certificate (ctx->ssl_ctx, cfg->cert->x509) == 1
-             && SSL_CTX_use_PrivateKey (ctx->ssl_ctx, cfg->cert->key) == 1
-             && SSL_CTX_check_private_key (ctx->ssl_ctx) == 1;
+      else if (cfg->mode == SECURE_MODE_PSK)
+        {
+          /* A PSK client trusts no certificate: a server that does not take its key cannot
+           * complete the handshake with a certificate instead. */
+          SSL_CTX_set_psk_client_callback (ctx->ssl_ctx, psk_client_cb);
+          SSL_CTX_set_verify (ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
+        }
       else
         {
           SSL_CTX_set_verify (ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
@@ -1177,9 +1212,18 @@ secure_attach (SecureContext *ctx, NetAssoc *assoc, const char *peer_name)
   SecureChannel *ch = channel_new (ctx, net_assoc_peer_addr (assoc));
   if (!ctx->cfg.server && peer_name != NULL)
     {
-      SSL_set_tlsext_host_name (ch->ssl, peer_name);
-      if (ctx->cfg.mode == SECURE_MODE_CERT)
-        SSL_set1_host (ch->ssl, peer_name);
+      NetAddr ip;
+      if (net_addr_parse (peer_name, &ip))
+        {
+          if (ctx->cfg.mode == SECURE_MODE_CERT)
+            X509_VERIFY_PARAM_set1_ip_asc (SSL_get0_param (ch->ssl), peer_name);
+        }
+      else
+        {
+          SSL_set_tlsext_host_name (ch->ssl, peer_name);
+          if (ctx->cfg.mode == SECURE_MODE_CERT)
+            SSL_set1_host (ch->ssl, peer_name);
+        }
     }
   ch->assoc = assoc;
   net_assoc_set_layer (assoc, &secure_layer, ch);

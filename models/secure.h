@@ -95,6 +95,13 @@ void            secure_key_table_free (SecureKeyTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecureKeyTable, secure_key_table_free)
 /* Add or replace identity's key (1..64 bytes; identity 1..128 bytes of text). */
 void     secure_key_table_add (SecureKeyTable *table, const char *identity, const guint8 *key, gsize len);
+/*
+ * A resolver gives the key of an identity the table does not hold yet (TRUE,
+ * key[0 .. *len), 1 <= *len <= 64), or FALSE for an identity without a key;
+ * its answers are cached. Keys of a scenario's many hosts come from one.
+ */
+typedef gboolean (*SecureKeyResolver) (const char *identity, guint8 key[64], gsize *len, gpointer user_data);
+void     secure_key_table_set_resolver (SecureKeyTable *table, SecureKeyResolver resolver, gpointer user_data);
 /* The key of identity (borrowed), or NULL. */
 GBytes  *secure_key_table_lookup (const SecureKeyTable *table, const char *identity);
 /* Authorize identity (added before) for the pool with this handle. */
@@ -115,6 +122,9 @@ gboolean secure_key_table_may_serve (const SecureKeyTable *table, const char *id
 SecureCert *secure_cert_new_ca (const char *name, guint64 seed, SimTime not_before, SimTime not_after);
 SecureCert *secure_cert_issue (const SecureCert *ca, const char *name, guint64 seed, SimTime not_before,
                                SimTime not_after);
+/* The same with an IP address (text) in subjectAltName: a client that connects to that address verifies it. */
+SecureCert *secure_cert_issue_ip (const SecureCert *ca, const char *name, const char *ip, guint64 seed,
+                                  SimTime not_before, SimTime not_after);
 /* Load a certificate and (nullable) its key from PEM files. */
 SecureCert *secure_cert_load (const char *cert_path, const char *key_path, GError **error);
 void        secure_cert_free (SecureCert *cert);
@@ -153,9 +163,10 @@ typedef struct {
   SecureMode            mode;        /* PSK or CERT */
   gboolean              server;      /* TLS server (the accepting side) */
   const char           *label;       /* names the context in stream names ("asap", "enrp") */
-  const SecureKeyTable *keys;        /* PSK: server: every identity it accepts; client: holds its own */
+  const SecureKeyTable *keys;        /* PSK: client: holds its own; server (optional with CERT): the identities
+                                      * it accepts */
   const char           *identity;    /* PSK client: the identity it presents */
-  const SecureCert     *cert;        /* CERT server: its certificate and key */
+  const SecureCert     *cert;        /* server: its certificate and key (CERT; optional with PSK: then both) */
   const SecureCert     *trust;       /* CERT client: the CA it trusts */
   guint32               ppid;        /* outer PPID of the TLS records (0: none) */
 } SecureConfig;
@@ -176,9 +187,10 @@ const SecureStats *secure_context_stats (const SecureContext *ctx);
 
 /*
  * Put TLS into assoc (client: just after net_assoc_connect, before it is
- * established; server: in the NetAcceptFn). peer_name: the name the client
- * verifies (CERT) and sends as SNI; NULL on the server. The channel belongs
- * to the association.
+ * established; server: in the NetAcceptFn). peer_name: what the client
+ * verifies (CERT): a host name (DNS subjectAltName, also sent as SNI) or an
+ * IPv4 address in text (IP subjectAltName); NULL on the server. The channel
+ * belongs to the association.
  */
 SecureChannel *secure_attach (SecureContext *ctx, NetAssoc *assoc, const char *peer_name);
 /* The TLS channel of assoc, or NULL for an association without TLS. */
