@@ -67,14 +67,18 @@ static const AttackThreat threats[] = {
     "registers fake PEs with fresh identifiers and the most attractive policy values, answers their keep-alives, "
     "swallows the PUs' requests (PAPERS §2.2)",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
-  { "2.2", "PE registration/deregistration flooding - unauthorized PE", NULL, "off-path host without credentials",
-    "the registration flood from a host without credentials (needs TLS-PSK to differ from 2.1)", "" },
+  { "2.2", "PE registration/deregistration flooding - unauthorized PE", "registration-flood",
+    "host without credentials",
+    "the registration flood of 2.1 from a host that holds no PE key (secure.keys does not name it): with "
+    "secure.pe-registrar = psk it fails at the handshake",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.3", "PE registration/deregistration spoofing", "spoofing", "insider PE",
     "resolves the pool, deregisters each PE of the answer by handle and identifier and re-registers the identifier "
     "at its own address with the most attractive policy values (hijack), swallows the PUs' requests",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
-  { "2.4", "PE registration/deregistration unauthorized", NULL, "insider PE of another pool",
-    "an authenticated PE registers into a pool it is not authorized for", "" },
+  { "2.4", "PE registration/deregistration unauthorized", "registration-flood", "insider PE of another pool",
+    "an adversary with a genuine PE key for another pool (secure.keys) floods this pool with fake PEs over TLS-PSK",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
   { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
   { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
@@ -97,8 +101,10 @@ static const AttackThreat threats[] = {
 };
 
 static const AttackMitigation mitigations[] = {
-  { "tls-psk", "2.1, 2.2, 2.3, 2.4", "models/secure (not yet)",
-    "TLS with pre-shared keys between PEs and registrars: no state before authentication", NULL },
+  { "tls-psk", "2.1, 2.2, 2.3, 2.4, 2.14", "models/rsp-secure, models/registrar",
+    "TLS with pre-shared keys between PEs and registrars: a host without a PE key fails the handshake, nothing "
+    "arrives in the clear, a registered PE stays bound to its key (RFC 5355 §3)",
+    "secure.pe-registrar = psk (secure.keys says who holds keys)" },
   { "one-pe-per-credential", "2.1, 2.3", "models/registrar",
     "a credential (today the association's peer address) holds one PE identity at a time",
     "registrar.one-pe-per-credential = true" },
@@ -122,7 +128,9 @@ static const AttackMitigation mitigations[] = {
     "a PE answers keep-alives at a bounded rate per association, rate = entries / (newest - oldest) over a window of "
     "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
     "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
-  { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
+  { "pool-authorization", "2.4", "models/registrar",
+    "with TLS-PSK, a PE key registers only into the pools its secure.keys entry lists",
+    "registrar.pool-authorization = true (the default) with secure.pe-registrar = psk" },
 };
 
 const AttackThreat *
@@ -373,6 +381,22 @@ app_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
 /* ---- the attack steps ------------------------------------------------------------------ */
 
 /* Register PE identity id at the adversary's own address over a new association of its own. */
+/*
+ * An association to dst's ASAP endpoint as role, over TLS (port 3864) when
+ * the class uses it (models/rsp-secure.h): the adversary gets past the
+ * handshake only with a key of that role (secure.keys naming it: an insider);
+ * messages sent meanwhile wait for the handshake and die with it.
+ */
+static NetAssoc *
+adv_connect (Adversary *adv, NetAddr dst, SecureClass cls, RspRole role)
+{
+  RspSecurity *sec = rserpool_security (adv->a->m);
+  guint16 port = rsp_security_port (sec, cls, RSP_ASAP_PORT, SECURE_ASAP_TLS_PORT);
+  NetAssoc *assoc = net_assoc_connect (adv->host, dst, port, &reg_callbacks, NULL);
+  rsp_security_client (sec, cls, role, adv->host, assoc);
+  return assoc;
+}
+
 static void
 register_as (Adversary *adv, guint32 id)
 {
@@ -401,7 +425,7 @@ register_as (Adversary *adv, guint32 id)
   r->pe.policy.priority = G_MAXUINT32;
   r->pe.policy.load = 0;
   r->pe.policy.load_degradation = a->load_degradation;
-  NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+  NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
   AdvAssoc *aa = adv_assoc_add (adv, assoc);
   aa->pe_id = id;
   net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
@@ -460,7 +484,7 @@ resolve (Adversary *adv)
   Attack *a = adv->a;
   if (adv->pu == NULL)
     {
-      NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+      NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PU_REGISTRAR, RSP_ROLE_PU);
       adv->pu = adv_assoc_add (adv, assoc);
       net_assoc_set_callbacks (assoc, &reg_callbacks, adv->pu);
     }
@@ -486,7 +510,7 @@ flood_keep_alives (Adversary *adv)
       if (adv->targets[j] == NULL)
         {
           NetAddr pe_addr = net_host_address (pe_host (rserpool_pe (a->m, j)), 0);
-          NetAssoc *assoc = net_assoc_connect (adv->host, pe_addr, RSP_ASAP_PORT, &reg_callbacks, NULL);
+          NetAssoc *assoc = adv_connect (adv, pe_addr, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_REGISTRAR);
           AdvAssoc *aa = adv_assoc_add (adv, assoc);
           aa->target = j + 1;
           adv->targets[j] = aa;

@@ -823,6 +823,10 @@ classify (SecureChannel *ch)
     }
   if (ch->psk_unknown)
     return SECURE_FAIL_PSK;
+  /* A PSK-only server whose client offered no key at all: unauthenticated, as an unknown identity is. */
+  if (ctx->cfg.server && ctx->cfg.mode == SECURE_MODE_PSK && ctx->cfg.cert == NULL && !ch->up
+      && ch->peer_identity == NULL)
+    return SECURE_FAIL_PSK;
   int reason = ERR_GET_REASON (ERR_peek_error ());
   if (reason == SSL_R_BINDER_DOES_NOT_VERIFY)
     return SECURE_FAIL_PSK;
