@@ -101,6 +101,7 @@ struct RspSecurity {
   SecureCert     *ca;
   GHashTable     *certs;       /* host name -> SecureCert* (lookups only) */
   GHashTable     *contexts;    /* "host/cls/side/roles" -> CtxEntry* (lookups only) */
+  GHashTable     *shared;      /* "cls/side/roles" -> SecureContext* whose OpenSSL setup others share (borrowed) */
   GPtrArray      *ctx_order;   /* CtxEntry*, creation order */
 };
 
@@ -269,6 +270,7 @@ rsp_security_new (Net *net, const SimParams *p, guint64 seed, GError **error)
   sec->cert_validity = sim_params_time (p, "secure.cert-validity");
   sec->certs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) secure_cert_free);
   sec->contexts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sec->shared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sec->ctx_order = g_ptr_array_new_with_free_func (ctx_entry_free);
   if (!keys_parse (sec, sim_params_string (p, "secure.keys"), error))
     return NULL;
@@ -305,6 +307,8 @@ rsp_security_free (RspSecurity *sec)
     g_ptr_array_unref (sec->ctx_order);
   if (sec->contexts != NULL)
     g_hash_table_unref (sec->contexts);
+  if (sec->shared != NULL)
+    g_hash_table_unref (sec->shared);
   if (sec->certs != NULL)
     g_hash_table_unref (sec->certs);
   for (gsize i = 0; i < G_N_ELEMENTS (sec->tables); i++)
@@ -422,9 +426,15 @@ context_for (RspSecurity *sec, SecureClass cls, gboolean server, RspRole role, N
     }
   else if (!server)
     cfg.trust = sec->ca;
+  /* Contexts without a host certificate are alike for every host of a role: they share OpenSSL's setup. */
+  g_autofree char *share_key = g_strdup_printf ("%d/%d/%d", (int) cls, server, (int) role);
+  if (cfg.cert == NULL)
+    cfg.share = g_hash_table_lookup (sec->shared, share_key);
   SecureContext *ctx = secure_context_new (host, sec->seed, &cfg, error);
   if (ctx == NULL)
     return NULL;
+  if (cfg.cert == NULL && cfg.share == NULL)
+    g_hash_table_insert (sec->shared, g_steal_pointer (&share_key), ctx);
   e = g_new0 (CtxEntry, 1);
   e->cls = cls;
   e->server = server;
