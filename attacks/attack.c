@@ -96,7 +96,10 @@ static const AttackThreat threats[] = {
     "opens an ASAP association to every PE's ASAP endpoint (port 3863) and sends each an ENDPOINT_KEEP_ALIVE every "
     "interval; the PE answers each (pe.keepalive-cost of CPU); H = 0 by default, H = 1 also takes the PE's home",
     "attack.count, attack.interval, attack.start, attack.home-flag" },
-  { "2.15", "Security of the ENRP database", NULL, "insider PE without security", "", "" },
+  { "2.15", "Security of the ENRP database", "registration-flood", "PE without security (attack.plain)",
+    "fake PEs registered over plain ASAP into a registrar whose PEs use TLS: with registrar.secure-database = mixed "
+    "they are served to PUs beside the secure ones",
+    "attack.plain, attack.count, attack.interval, attack.start, attack.registration-life" },
   { "2.16", "Cookie flooding / forgery", NULL, "insider PU or on-path tap", "", "" },
 };
 
@@ -131,6 +134,10 @@ static const AttackMitigation mitigations[] = {
   { "pool-authorization", "2.4", "models/registrar",
     "with TLS-PSK, a PE key registers only into the pools its secure.keys entry lists",
     "registrar.pool-authorization = true (the default) with secure.pe-registrar = psk" },
+  { "secure-database", "2.15", "models/registrar",
+    "all-or-nothing: a registrar whose PEs use TLS refuses every registration without it (cause 0xa), so no insecure "
+    "entry is served (RFC 5355 §2.15)",
+    "registrar.secure-database = all-or-nothing (the default) with secure.pe-registrar = psk or cert" },
 };
 
 const AttackThreat *
@@ -167,6 +174,9 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.home-flag", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "keepalive-flood: set H in the keep-alives (RFC 5352 §2.2.7): the PE also takes the adversary as its home "
     "registrar (RFC 5352 §3.7); false = a pure flood." },
+  { "attack.plain", SIM_PARAM_BOOL, "false", 0, 0, NULL,
+    "The adversaries speak plain ASAP on port 3863 even where the channel class uses TLS (an insecure PE, RFC 5355 "
+    "§2.15); false = TLS where the class uses it (they get past a PSK handshake only with a key: secure.keys)." },
 };
 
 const SimParamDecl *
@@ -227,6 +237,7 @@ struct Attack {
   guint32       load_degradation;
   double        report_p;
   gboolean      home_flag;
+  gboolean      plain;       /* attack.plain: no TLS, plain ports */
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
@@ -390,7 +401,7 @@ app_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
 static NetAssoc *
 adv_connect (Adversary *adv, NetAddr dst, SecureClass cls, RspRole role)
 {
-  RspSecurity *sec = rserpool_security (adv->a->m);
+  RspSecurity *sec = adv->a->plain ? NULL : rserpool_security (adv->a->m);
   guint16 port = rsp_security_port (sec, cls, RSP_ASAP_PORT, SECURE_ASAP_TLS_PORT);
   NetAssoc *assoc = net_assoc_connect (adv->host, dst, port, &reg_callbacks, NULL);
   rsp_security_client (sec, cls, role, adv->host, assoc);
@@ -588,6 +599,7 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->load_degradation = (guint32) (sim_params_double (p, "attack.load-degradation") * G_MAXUINT32);
   a->report_p = sim_params_double (p, "attack.report-probability");
   a->home_flag = sim_params_bool (p, "attack.home-flag");
+  a->plain = sim_params_bool (p, "attack.plain");
   if (!pe_policy_from_name (sim_params_string (p, "pool.policy"), &a->policy_type))
     g_assert_not_reached ();   /* the key is an enum of these names */
   a->user_port = (guint16) sim_params_int (p, "pe.user-port");

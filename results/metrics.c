@@ -148,6 +148,12 @@ static const ResultsMetric metrics[] = {
   { "registrar.enrp_refused_security", "scalar", "1",
     "ENRP messages refused (ENRP_ERROR cause 0xa): not over TLS although secure.registrar-registrar requires it "
     "(RFC 5355 §2.5)." },
+  { "registrar.registrations_insecure", "scalar", "1",
+    "Registrations accepted without TLS into a registrar whose PEs use TLS (registrar.secure-database = mixed, "
+    "RFC 5355 §2.15)." },
+  { "registrar.resolutions_insecure_pes", "scalar", "1",
+    "PE entries in handle resolution answers that were registered without TLS (RFC 5355 §2.15): insecure entries "
+    "served to PUs." },
   { "secure.handshakes.*", "scalar", "1",
     "TLS handshakes completed, per channel class and side (secure.handshakes.<class>.<client|server>)." },
   { "secure.failures.*", "scalar", "1",

@@ -138,6 +138,39 @@ test_insider_flood (void)
     }
 }
 
+/*
+ * §2.15: fake PEs registered over plain ASAP into a registrar whose PEs use
+ * TLS. Measured (runs 0 / 1): mixed database 2,040 insecure registrations,
+ * 11,134 / 11,355 insecure entries in 12,692 / 12,900 answers, handling
+ * speed 14.99 / 13.95 %; all-or-nothing 2,040 refused, none served, 81.24 /
+ * 72.10 % as without the attack.
+ */
+static void
+test_mixed_database (void)
+{
+  double none[2], mixed[2], strict[2];
+  speed ("2.15-mixed-database", "none", none);
+  speed ("2.15-mixed-database", "General", mixed);
+  speed ("2.15-mixed-database", "all-or-nothing", strict);
+  g_autofree char *db_mixed = run_threat ("2.15-mixed-database", "General");
+  g_autofree char *db_strict = run_threat ("2.15-mixed-database", "all-or-nothing");
+  double sent[2], served[2], taken[2], refused[2], served_strict[2];
+  scalars (db_mixed, "attack", "attack.registrations", sent);
+  scalars (db_mixed, "registrar%", "registrar.resolutions_insecure_pes", served);
+  scalars (db_mixed, "registrar%", "registrar.registrations_insecure", taken);
+  scalars (db_strict, "registrar%", "registrar.registrations_refused_security", refused);
+  scalars (db_strict, "registrar%", "registrar.resolutions_insecure_pes", served_strict);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpfloat (mixed[i], <, 0.5 * none[i]);
+      g_assert_cmpfloat (taken[i], >=, sent[i] - 1);
+      g_assert_cmpfloat (served[i], >, 10000);
+      g_assert_cmpfloat (strict[i], ==, none[i]);
+      g_assert_cmpfloat (refused[i], >=, sent[i] - 1);
+      g_assert_cmpfloat (served_strict[i], ==, 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -145,6 +178,7 @@ main (int argc, char **argv)
   g_test_add_func ("/attacks/tls/unauthorized-flood", test_unauthorized_flood);
   g_test_add_func ("/attacks/tls/unauthorized-pool", test_unauthorized_pool);
   g_test_add_func ("/attacks/tls/insider-flood", test_insider_flood);
+  g_test_add_func ("/attacks/tls/mixed-database", test_mixed_database);
   int rc = g_test_run ();
   if (tmpdir != NULL)
     testutil_rmtree (tmpdir);
