@@ -52,6 +52,7 @@
 #include "config.h"
 
 #include "attacks/attack.h"
+#include "attacks/failover.h"
 
 #include "models/calcapp.h"
 #include "models/pe.h"
@@ -83,7 +84,10 @@ static const AttackThreat threats[] = {
   { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
   { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
   { "2.8", "Malicious node performs a replay attack", NULL, "on-path tap", "", "" },
-  { "2.9", "Re-establishing PU-PE security during failover", NULL, "on-path tap", "", "" },
+  { "2.9", "Re-establishing PU-PE security during failover", "failover-downgrade", "on-path tap",
+    "every interval cuts the application traffic of the next PE with TLS (secure.pu-pe-hosts) for the interval, so "
+    "its sessions fail over, perhaps to a PE without TLS (attacks/failover.c)",
+    "attack.start, attack.interval" },
   { "2.10", "Integrity", NULL, "on-path tap", "", "" },
   { "2.11", "Data confidentiality", NULL, "on-path tap", "", "" },
   { "2.12", "ENRP server discovery", NULL, "off-path host forging UDP", "", "" },
@@ -138,6 +142,9 @@ static const AttackMitigation mitigations[] = {
     "all-or-nothing: a registrar whose PEs use TLS refuses every registration without it (cause 0xa), so no insecure "
     "entry is served (RFC 5355 §2.15)",
     "registrar.secure-database = all-or-nothing (the default) with secure.pe-registrar = psk or cert" },
+  { "failover-reestablish", "2.9", "models/calcapp",
+    "the application learns of a failover and goes on only with a PE it can set up TLS with (RFC 5355 §2.9.3)",
+    "calcapp.failover-security = reestablish (with secure.pu-pe)" },
 };
 
 const AttackThreat *
@@ -155,9 +162,11 @@ attack_mitigations (gsize *n)
 }
 
 static const SimParamDecl attack_param_decls[] = {
-  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,spoofing,unreachable-flood,keepalive-flood",
-    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1), spoofing (§2.3), "
-    "unreachable-flood (§2.13) or keepalive-flood (§2.14); model rserpool only." },
+  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0,
+    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade",
+    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1, §2.2, §2.4, §2.15), "
+    "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14) or failover-downgrade (§2.9); model "
+    "rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -238,6 +247,7 @@ struct Attack {
   double        report_p;
   gboolean      home_flag;
   gboolean      plain;       /* attack.plain: no TLS, plain ports */
+  AttackFailover *failover;  /* failover-downgrade (attacks/failover.c) */
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
@@ -579,6 +589,18 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   const char *type = sim_params_string (p, "attack.type");
   if (strcmp (type, "none") == 0)
     return NULL;
+  if (strcmp (type, "failover-downgrade") == 0)
+    {
+      /* RFC 5355 §2.9 lives in its own file (attacks/failover.h). */
+      AttackFailover *failover = attack_failover_new (m, p, seed, error);
+      if (failover == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->m = m;
+      a->failover = failover;
+      a->adversaries = g_ptr_array_new ();
+      return a;
+    }
   if (rserpool_n_registrars (m) == 0)
     return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
   Attack *a = g_new0 (Attack, 1);
@@ -637,6 +659,11 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
 void
 attack_record (Attack *a, SimRecorder *rec)
 {
+  if (a->failover != NULL)
+    {
+      attack_failover_record (a->failover, rec);
+      return;
+    }
   const char *mod = "attack";
   SimTime span = sim_kernel_now (a->kernel) - a->start;
   sim_record_scalar (rec, mod, "attack.adversaries", a->adversaries->len, "hosts");
@@ -671,6 +698,7 @@ attack_free (Attack *a)
 {
   if (a == NULL)
     return;
+  g_clear_pointer (&a->failover, attack_failover_free);
   for (guint i = 0; i < a->adversaries->len; i++)
     {
       Adversary *adv = a->adversaries->pdata[i];

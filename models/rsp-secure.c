@@ -40,6 +40,9 @@ static const SimParamDecl rsp_security_param_decls[] = {
   { "secure.pu-pe", SIM_PARAM_ENUM, "none", 0, 0, RSP_SECURE_MODES,
     "TLS between PUs and PEs on the application's port (RFC 5355 §2.9): cert = the PU verifies the PE, "
     "psk = mutual, none = plain." },
+  { "secure.pu-pe-hosts", SIM_PARAM_STRING, "*", 0, 0, NULL,
+    "With secure.pu-pe on: the PE hosts (globs separated by blanks) that speak TLS on their application port; the "
+    "others serve in the clear (a mixed pool, RFC 5355 §2.9)." },
   { "secure.keys", SIM_PARAM_STRING, "registrar*:registrar pe*:pe:* pu*:pu", 0, 0, NULL,
     "Key management: entries HOST-GLOB:ROLE[:POOL,...] (ROLE registrar, pe or pu; a pe entry's pools, * = any) "
     "give the matching hosts a pre-shared key of that role under their host name; others hold none." },
@@ -94,6 +97,7 @@ struct RspSecurity {
   SecureMode      modes[SECURE_N_CLASSES];
   GPtrArray      *entries;     /* KeyEntry* */
   char           *secret;
+  GPtrArray      *app_hosts;   /* GPatternSpec*: secure.pu-pe-hosts */
   SecureKeyTable *tables[8];   /* by role mask */
   TableResolver   resolvers[8];
   char           *cert_dir;
@@ -266,6 +270,11 @@ rsp_security_new (Net *net, const SimParams *p, guint64 seed, GError **error)
   memcpy (sec->modes, modes, sizeof modes);
   sec->entries = g_ptr_array_new_with_free_func (key_entry_free);
   sec->secret = g_strdup (sim_params_string (p, "secure.psk-secret"));
+  sec->app_hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+  g_auto (GStrv) globs = g_strsplit_set (sim_params_string (p, "secure.pu-pe-hosts"), " \t;,", -1);
+  for (guint i = 0; globs[i] != NULL; i++)
+    if (*globs[i] != '\0')
+      g_ptr_array_add (sec->app_hosts, g_pattern_spec_new (globs[i]));
   sec->cert_dir = g_strdup (sim_params_string (p, "secure.cert-dir"));
   sec->cert_validity = sim_params_time (p, "secure.cert-validity");
   sec->certs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) secure_cert_free);
@@ -317,6 +326,8 @@ rsp_security_free (RspSecurity *sec)
   if (sec->entries != NULL)
     g_ptr_array_unref (sec->entries);
   g_free (sec->secret);
+  if (sec->app_hosts != NULL)
+    g_ptr_array_unref (sec->app_hosts);
   g_free (sec->cert_dir);
   g_free (sec);
 }
@@ -494,10 +505,30 @@ rsp_security_prepare (RspSecurity *sec, NetHost *host, RspRole role, GError **er
   return TRUE;
 }
 
+static gboolean
+app_host_secure (const RspSecurity *sec, const NetHost *host)
+{
+  for (guint i = 0; i < sec->app_hosts->len; i++)
+    if (g_pattern_spec_match_string (sec->app_hosts->pdata[i], net_host_name (host)))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+rsp_security_app_secure (const RspSecurity *sec, NetAddr pe_addr)
+{
+  if (rsp_security_mode (sec, SECURE_CLASS_PU_PE) == SECURE_MODE_NONE)
+    return FALSE;
+  NetHost *host = net_host_by_address (sec->net, pe_addr);
+  return host != NULL && app_host_secure (sec, host);
+}
+
 void
 rsp_security_client (RspSecurity *sec, SecureClass cls, RspRole role, NetHost *host, NetAssoc *assoc)
 {
   if (rsp_security_mode (sec, cls) == SECURE_MODE_NONE || assoc == NULL)
+    return;
+  if (cls == SECURE_CLASS_PU_PE && !rsp_security_app_secure (sec, net_assoc_peer_addr (assoc)))
     return;
   SecureContext *ctx = context_or_die (sec, cls, FALSE, role, host);
   char peer[16];
@@ -515,6 +546,8 @@ rsp_security_server (RspSecurity *sec, SecureClass cls, RspRole role, NetHost *h
   gboolean registrar_asap = role == RSP_ROLE_REGISTRAR && cls == SECURE_CLASS_PE_REGISTRAR;
   if (sec->modes[cls] == SECURE_MODE_NONE
       && !(registrar_asap && sec->modes[SECURE_CLASS_PU_REGISTRAR] != SECURE_MODE_NONE))
+    return;
+  if (cls == SECURE_CLASS_PU_PE && !app_host_secure (sec, host))
     return;
   secure_attach (context_or_die (sec, cls, TRUE, role, host), assoc, NULL);
 }
