@@ -61,6 +61,7 @@
 #include "config.h"
 
 #include "attacks/attack.h"
+#include "attacks/failover.h"
 
 #include "models/calcapp.h"
 #include "models/pe.h"
@@ -77,19 +78,26 @@ static const AttackThreat threats[] = {
     "swallows the PUs' requests (PAPERS §2.2)",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation, "
     "attack.deregister (churn: each fake PE deregistered as soon as it is registered)" },
-  { "2.2", "PE registration/deregistration flooding - unauthorized PE", NULL, "off-path host without credentials",
-    "the registration flood from a host without credentials (needs TLS-PSK to differ from 2.1)", "" },
+  { "2.2", "PE registration/deregistration flooding - unauthorized PE", "registration-flood",
+    "host without credentials",
+    "the registration flood of 2.1 from a host that holds no PE key (secure.keys does not name it): with "
+    "secure.pe-registrar = psk it fails at the handshake",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.3", "PE registration/deregistration spoofing", "spoofing", "insider PE",
     "resolves the pool, deregisters each PE of the answer by handle and identifier and re-registers the identifier "
     "at its own address with the most attractive policy values (hijack), swallows the PUs' requests",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
-  { "2.4", "PE registration/deregistration unauthorized", NULL, "insider PE of another pool",
-    "an authenticated PE registers into a pool it is not authorized for", "" },
+  { "2.4", "PE registration/deregistration unauthorized", "registration-flood", "insider PE of another pool",
+    "an adversary with a genuine PE key for another pool (secure.keys) floods this pool with fake PEs over TLS-PSK",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
   { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
   { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
   { "2.8", "Malicious node performs a replay attack", NULL, "on-path tap", "", "" },
-  { "2.9", "Re-establishing PU-PE security during failover", NULL, "on-path tap", "", "" },
+  { "2.9", "Re-establishing PU-PE security during failover", "failover-downgrade", "on-path tap",
+    "every interval cuts the application traffic of the next PE with TLS (secure.pu-pe-hosts) for the interval, so "
+    "its sessions fail over, perhaps to a PE without TLS (attacks/failover.c)",
+    "attack.start, attack.interval" },
   { "2.10", "Integrity", NULL, "on-path tap", "", "" },
   { "2.11", "Data confidentiality", NULL, "on-path tap", "", "" },
   { "2.12", "ENRP server discovery", NULL, "off-path host forging UDP", "", "" },
@@ -102,13 +110,18 @@ static const AttackThreat threats[] = {
     "opens an ASAP association to every PE's ASAP endpoint (port 3863) and sends each an ENDPOINT_KEEP_ALIVE every "
     "interval; the PE answers each (pe.keepalive-cost of CPU); H = 0 by default, H = 1 also takes the PE's home",
     "attack.count, attack.interval, attack.start, attack.home-flag" },
-  { "2.15", "Security of the ENRP database", NULL, "insider PE without security", "", "" },
+  { "2.15", "Security of the ENRP database", "registration-flood", "PE without security (attack.plain)",
+    "fake PEs registered over plain ASAP into a registrar whose PEs use TLS: with registrar.secure-database = mixed "
+    "they are served to PUs beside the secure ones",
+    "attack.plain, attack.count, attack.interval, attack.start, attack.registration-life" },
   { "2.16", "Cookie flooding / forgery", NULL, "insider PU or on-path tap", "", "" },
 };
 
 static const AttackMitigation mitigations[] = {
-  { "tls-psk", "2.1, 2.2, 2.3, 2.4", "models/secure (not yet)",
-    "TLS with pre-shared keys between PEs and registrars: no state before authentication", NULL },
+  { "tls-psk", "2.1, 2.2, 2.3, 2.4, 2.14", "models/rsp-secure, models/registrar",
+    "TLS with pre-shared keys between PEs and registrars: a host without a PE key fails the handshake, nothing "
+    "arrives in the clear, a registered PE stays bound to its key (RFC 5355 §3)",
+    "secure.pe-registrar = psk (secure.keys says who holds keys)" },
   { "one-pe-per-credential", "2.1, 2.3", "models/registrar",
     "a credential (today the association's peer address) holds one PE identity at a time",
     "registrar.one-pe-per-credential = true" },
@@ -142,7 +155,16 @@ static const AttackMitigation mitigations[] = {
     "a PE answers keep-alives at a bounded rate per association, rate = entries / (newest - oldest) over a window of "
     "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
     "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
-  { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
+  { "pool-authorization", "2.4", "models/registrar",
+    "with TLS-PSK, a PE key registers only into the pools its secure.keys entry lists",
+    "registrar.pool-authorization = true (the default) with secure.pe-registrar = psk" },
+  { "secure-database", "2.15", "models/registrar",
+    "all-or-nothing: a registrar whose PEs use TLS refuses every registration without it (cause 0xa), so no insecure "
+    "entry is served (RFC 5355 §2.15)",
+    "registrar.secure-database = all-or-nothing (the default) with secure.pe-registrar = psk or cert" },
+  { "failover-reestablish", "2.9", "models/calcapp",
+    "the application learns of a failover and goes on only with a PE it can set up TLS with (RFC 5355 §2.9.3)",
+    "calcapp.failover-security = reestablish (with secure.pu-pe)" },
 };
 
 const AttackThreat *
@@ -160,9 +182,11 @@ attack_mitigations (gsize *n)
 }
 
 static const SimParamDecl attack_param_decls[] = {
-  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,spoofing,unreachable-flood,keepalive-flood",
-    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1), spoofing (§2.3), "
-    "unreachable-flood (§2.13) or keepalive-flood (§2.14); model rserpool only." },
+  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0,
+    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade",
+    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1, §2.2, §2.4, §2.15), "
+    "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14) or failover-downgrade (§2.9); model "
+    "rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -182,33 +206,50 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.home-flag", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "keepalive-flood: set H in the keep-alives (RFC 5352 §2.2.7): the PE also takes the adversary as its home "
     "registrar (RFC 5352 §3.7); false = a pure flood." },
+  { "attack.plain", SIM_PARAM_BOOL, "false", 0, 0, NULL,
+    "The adversaries speak plain ASAP on port 3863 even where the channel class uses TLS (an insecure PE, RFC 5355 "
+    "§2.15); false = TLS where the class uses it (they get past a PSK handshake only with a key: secure.keys)." },
 };
 
 /*
- * The keys that switch each available mitigation on: a boolean key that is
- * true, or a number key above 0 (any one of the row's keys). tls-psk and
- * pool-authorization have none yet.
+ * What switches each available mitigation on: key's value is one of `on`
+ * (comma-separated names of an enum), or with on NULL a boolean that is
+ * true or a number above 0; and, if `and_key` is given, that key's value
+ * too. A mitigation with several rows is on when any row holds.
  */
 static const struct {
   const char *name;
-  const char *keys[2];
+  const char *key, *on;
+  const char *and_key, *and_on;
 } mitigation_switches[] = {
-  { "one-pe-per-credential", { "registrar.one-pe-per-credential", NULL } },
-  { "address-binding", { "registrar.address-binding", NULL } },
-  { "max-bad-pe-report", { "registrar.max-bad-pe-reports", NULL } },
-  { "probe-before-remove", { "registrar.unreachable-probe", NULL } },
-  { "registrar-rate-limits", { "registrar.max-hr-rate", "registrar.max-eu-rate" } },
-  { "pu-report-limit", { "pu.max-eu-rate", NULL } },
-  { "keep-alive-rate-limit", { "pe.max-keepalive-rate", NULL } },
-  { "registration-rate-limit", { "registrar.max-registration-rate", NULL } },
+  { "tls-psk", "secure.pe-registrar", "psk", NULL, NULL },
+  { "one-pe-per-credential", "registrar.one-pe-per-credential", NULL, NULL, NULL },
+  { "address-binding", "registrar.address-binding", NULL, NULL, NULL },
+  { "max-bad-pe-report", "registrar.max-bad-pe-reports", NULL, NULL, NULL },
+  { "probe-before-remove", "registrar.unreachable-probe", NULL, NULL, NULL },
+  { "registrar-rate-limits", "registrar.max-hr-rate", NULL, NULL, NULL },
+  { "registrar-rate-limits", "registrar.max-eu-rate", NULL, NULL, NULL },
+  { "pu-report-limit", "pu.max-eu-rate", NULL, NULL, NULL },
+  { "registration-rate-limit", "registrar.max-registration-rate", NULL, NULL, NULL },
+  { "keep-alive-rate-limit", "pe.max-keepalive-rate", NULL, NULL, NULL },
+  { "pool-authorization", "registrar.pool-authorization", NULL, "secure.pe-registrar", "psk" },
+  { "secure-database", "registrar.secure-database", "all-or-nothing", "secure.pe-registrar", "psk,cert" },
+  { "failover-reestablish", "calcapp.failover-security", "reestablish", NULL, NULL },
 };
 
 static gboolean
-switch_on (const SimParams *p, const char *key)
+switch_on (const SimParams *p, const char *key, const char *on)
 {
-  const SimParamValue *v = key != NULL ? sim_params_lookup (p, key) : NULL;
+  if (key == NULL)
+    return TRUE;
+  const SimParamValue *v = sim_params_lookup (p, key);
   if (v == NULL)
     return FALSE;
+  if (on != NULL)
+    {
+      g_auto (GStrv) names = g_strsplit (on, ",", -1);
+      return g_strv_contains ((const char *const *) names, v->text);
+    }
   switch (v->decl->type)
     {
     case SIM_PARAM_BOOL:
@@ -232,8 +273,12 @@ attack_mitigations_on (const SimParams *p)
   for (gsize i = 0; i < G_N_ELEMENTS (mitigations); i++)
     for (gsize j = 0; j < G_N_ELEMENTS (mitigation_switches); j++)
       if (strcmp (mitigation_switches[j].name, mitigations[i].name) == 0
-          && (switch_on (p, mitigation_switches[j].keys[0]) || switch_on (p, mitigation_switches[j].keys[1])))
-        g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", mitigations[i].name);
+          && switch_on (p, mitigation_switches[j].key, mitigation_switches[j].on)
+          && switch_on (p, mitigation_switches[j].and_key, mitigation_switches[j].and_on))
+        {
+          g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", mitigations[i].name);
+          break;
+        }
   return s->len > 0 ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
 }
 
@@ -296,6 +341,8 @@ struct Attack {
   double        report_p;
   gboolean      home_flag;
   gboolean      deregister;   /* registration-flood churn mode (attack.deregister) */
+  gboolean      plain;       /* attack.plain: no TLS, plain ports */
+  AttackFailover *failover;  /* failover-downgrade (attacks/failover.c) */
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
@@ -467,6 +514,22 @@ app_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
 /* ---- the attack steps ------------------------------------------------------------------ */
 
 /* Register PE identity id at the adversary's own address over a new association of its own. */
+/*
+ * An association to dst's ASAP endpoint as role, over TLS (port 3864) when
+ * the class uses it (models/rsp-secure.h): the adversary gets past the
+ * handshake only with a key of that role (secure.keys naming it: an insider);
+ * messages sent meanwhile wait for the handshake and die with it.
+ */
+static NetAssoc *
+adv_connect (Adversary *adv, NetAddr dst, SecureClass cls, RspRole role)
+{
+  RspSecurity *sec = adv->a->plain ? NULL : rserpool_security (adv->a->m);
+  guint16 port = rsp_security_port (sec, cls, RSP_ASAP_PORT, SECURE_ASAP_TLS_PORT);
+  NetAssoc *assoc = net_assoc_connect (adv->host, dst, port, &reg_callbacks, NULL);
+  rsp_security_client (sec, cls, role, adv->host, assoc);
+  return assoc;
+}
+
 static void
 register_as (Adversary *adv, guint32 id)
 {
@@ -495,7 +558,7 @@ register_as (Adversary *adv, guint32 id)
   r->pe.policy.priority = G_MAXUINT32;
   r->pe.policy.load = 0;
   r->pe.policy.load_degradation = a->load_degradation;
-  NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+  NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
   AdvAssoc *aa = adv_assoc_add (adv, assoc);
   aa->pe_id = id;
   net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
@@ -554,7 +617,7 @@ resolve (Adversary *adv)
   Attack *a = adv->a;
   if (adv->pu == NULL)
     {
-      NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+      NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PU_REGISTRAR, RSP_ROLE_PU);
       adv->pu = adv_assoc_add (adv, assoc);
       net_assoc_set_callbacks (assoc, &reg_callbacks, adv->pu);
     }
@@ -580,7 +643,7 @@ flood_keep_alives (Adversary *adv)
       if (adv->targets[j] == NULL)
         {
           NetAddr pe_addr = net_host_address (pe_host (rserpool_pe (a->m, j)), 0);
-          NetAssoc *assoc = net_assoc_connect (adv->host, pe_addr, RSP_ASAP_PORT, &reg_callbacks, NULL);
+          NetAssoc *assoc = adv_connect (adv, pe_addr, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_REGISTRAR);
           AdvAssoc *aa = adv_assoc_add (adv, assoc);
           aa->target = j + 1;
           adv->targets[j] = aa;
@@ -638,6 +701,18 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   const char *type = sim_params_string (p, "attack.type");
   if (strcmp (type, "none") == 0)
     return NULL;
+  if (strcmp (type, "failover-downgrade") == 0)
+    {
+      /* RFC 5355 §2.9 lives in its own file (attacks/failover.h). */
+      AttackFailover *failover = attack_failover_new (m, p, seed, error);
+      if (failover == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->m = m;
+      a->failover = failover;
+      a->adversaries = g_ptr_array_new ();
+      return a;
+    }
   if (rserpool_n_registrars (m) == 0)
     return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
   Attack *a = g_new0 (Attack, 1);
@@ -659,6 +734,7 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->report_p = sim_params_double (p, "attack.report-probability");
   a->home_flag = sim_params_bool (p, "attack.home-flag");
   a->deregister = a->kind == ATTACK_REGISTRATION_FLOOD && sim_params_bool (p, "attack.deregister");
+  a->plain = sim_params_bool (p, "attack.plain");
   if (!pe_policy_from_name (sim_params_string (p, "pool.policy"), &a->policy_type))
     g_assert_not_reached ();   /* the key is an enum of these names */
   a->user_port = (guint16) sim_params_int (p, "pe.user-port");
@@ -696,6 +772,11 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
 void
 attack_record (Attack *a, SimRecorder *rec)
 {
+  if (a->failover != NULL)
+    {
+      attack_failover_record (a->failover, rec);
+      return;
+    }
   const char *mod = "attack";
   SimTime span = sim_kernel_now (a->kernel) - a->start;
   sim_record_scalar (rec, mod, "attack.adversaries", a->adversaries->len, "hosts");
@@ -730,6 +811,7 @@ attack_free (Attack *a)
 {
   if (a == NULL)
     return;
+  g_clear_pointer (&a->failover, attack_failover_free);
   for (guint i = 0; i < a->adversaries->len; i++)
     {
       Adversary *adv = a->adversaries->pdata[i];
