@@ -15,6 +15,8 @@
  * open to its fake PEs and swallows every message on them ("ignored
  * application messages"): the PUs wait for their request timeout, report
  * the PE unreachable, and the registrar drops it after MAX-BAD-PE-REPORT.
+ * A registration the registrar rejects (one-pe-per-credential, address
+ * binding, TLS) leaves nothing to keep alive: its association is shut down.
  *
  * With attack.deregister (RFC 5355 §2.1 "registrations/deregistrations ...
  * at a very rapid rate"), the churn mode: as soon as a fake PE's
@@ -412,23 +414,23 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
     {
     case CODEC_ASAP_REGISTRATION_RESPONSE:
       if (msg.flags & CODEC_FLAG_REGISTRATION_RESPONSE_REJECT)
-        a->c.registrations_rejected++;
-      else
-        a->c.registrations_accepted++;
+        {
+          a->c.registrations_rejected++;
+          /* Nothing was registered through it: no keep-alive will come, the association goes. */
+          if (aa->pe_id != 0)
+            net_assoc_shutdown (assoc);
+          break;
+        }
+      a->c.registrations_accepted++;
       if (a->deregister && aa->pe_id != 0)
         {
-          if (msg.flags & CODEC_FLAG_REGISTRATION_RESPONSE_REJECT)
-            net_assoc_shutdown (assoc);   /* nothing to deregister */
-          else
-            {
-              /* RFC 5355 §2.1: the churn mode takes the fake PE away again at once. */
-              CodecMessage dereg = { 0 };
-              dereg.type = CODEC_ASAP_DEREGISTRATION;
-              dereg.u.pe_ref.handle = pool_handle (a);
-              dereg.u.pe_ref.pe_id = aa->pe_id;
-              count_sent (a, rsp_send (a->net, assoc, 0, &dereg));
-              a->c.deregistrations++;
-            }
+          /* RFC 5355 §2.1: the churn mode takes the fake PE away again at once. */
+          CodecMessage dereg = { 0 };
+          dereg.type = CODEC_ASAP_DEREGISTRATION;
+          dereg.u.pe_ref.handle = pool_handle (a);
+          dereg.u.pe_ref.pe_id = aa->pe_id;
+          count_sent (a, rsp_send (a->net, assoc, 0, &dereg));
+          a->c.deregistrations++;
         }
       break;
     case CODEC_ASAP_ENDPOINT_KEEP_ALIVE:
