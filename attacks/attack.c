@@ -16,7 +16,9 @@
  * application messages"): the PUs wait for their request timeout, report
  * the PE unreachable, and the registrar drops it after MAX-BAD-PE-REPORT.
  * A registration the registrar rejects (one-pe-per-credential, address
- * binding, TLS) leaves nothing to keep alive: its association is shut down.
+ * binding, TLS) leaves nothing to keep alive: its association carries the
+ * adversary's next registration (one such spare at a time; the others are
+ * shut down).
  *
  * With attack.deregister (RFC 5355 §2.1 "registrations/deregistrations ...
  * at a very rapid rate"), the churn mode: as soon as a fake PE's
@@ -329,6 +331,7 @@ struct Adversary {
   NetListener *app;         /* registration-flood: the fake PEs' user transport */
   GPtrArray  *assocs;       /* AdvAssoc *: to the registrar, and accepted application ones */
   AdvAssoc   *pu;           /* unreachable-flood, spoofing: the PU association (in assocs) */
+  AdvAssoc   *spare;        /* registration-flood, spoofing: one whose registration was rejected (in assocs) */
   AdvAssoc  **targets;      /* keepalive-flood: per PE, its association (in assocs) or NULL */
   guint32     server_id;    /* keepalive-flood: the registrar identity it claims */
 };
@@ -384,6 +387,8 @@ adv_assoc_gone (AdvAssoc *aa)
   Adversary *adv = aa->adv;
   if (adv->pu == aa)
     adv->pu = NULL;
+  if (adv->spare == aa)
+    adv->spare = NULL;
   if (aa->target != 0)
     adv->targets[aa->target - 1] = NULL;
   g_ptr_array_remove (adv->assocs, aa);   /* frees aa */
@@ -416,8 +421,18 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
       if (msg.flags & CODEC_FLAG_REGISTRATION_RESPONSE_REJECT)
         {
           a->c.registrations_rejected++;
-          /* Nothing was registered through it: no keep-alive will come, the association goes. */
-          if (aa->pe_id != 0)
+          if (aa->pe_id == 0)
+            break;
+          /*
+           * Nothing was registered through it, so no keep-alive will come: it
+           * carries the next registration (as the papers' attacker sends all
+           * over one association), or, if there is a spare already or in the
+           * churn mode, it goes.
+           */
+          aa->pe_id = 0;
+          if (adv->spare == NULL && !a->deregister)
+            adv->spare = aa;
+          else
             net_assoc_shutdown (assoc);
           break;
         }
@@ -560,10 +575,15 @@ register_as (Adversary *adv, guint32 id)
   r->pe.policy.priority = G_MAXUINT32;
   r->pe.policy.load = 0;
   r->pe.policy.load_degradation = a->load_degradation;
-  NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
-  AdvAssoc *aa = adv_assoc_add (adv, assoc);
+  AdvAssoc *aa = g_steal_pointer (&adv->spare);
+  if (aa == NULL)
+    {
+      NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
+      aa = adv_assoc_add (adv, assoc);
+      net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
+    }
+  NetAssoc *assoc = aa->assoc;
   aa->pe_id = id;
-  net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
   count_sent (a, rsp_send (a->net, assoc, 0, &msg));
   a->c.registrations++;
 }
