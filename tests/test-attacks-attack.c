@@ -140,7 +140,7 @@ test_registry_mitigations (void)
           }
       g_assert_cmpuint (keys, >=, 1);
     }
-  g_assert_cmpuint (available, ==, 6);
+  g_assert_cmpuint (available, ==, 7);
 }
 
 /* ---- common random numbers -------------------------------------------------------------- */
