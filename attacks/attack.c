@@ -136,15 +136,18 @@ static const AttackMitigation mitigations[] = {
     "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
     "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
   { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
-  { "registrar-mutual-auth", "2.5", "models/secure (not yet)",
-    "TLS-PSK between registrars (RFC 5355 §2.5.3): a server without the group's key fails the handshake and never "
-    "becomes a peer", NULL },
-  { "pe-authenticates-registrar", "2.6, 2.12", "models/secure (not yet)",
+  { "registrar-mutual-auth", "2.5", "models/rsp-secure, models/registrar",
+    "TLS-PSK between registrars (RFC 5355 §2.5.3): a server without a registrar key fails the handshake and never "
+    "becomes a peer; plain ENRP is refused (cause 0xa)",
+    "secure.registrar-registrar = psk" },
+  { "pe-authenticates-registrar", "2.6, 2.12", "models/rsp-secure, models/endpoint",
     "the PE authenticates its registrar by TLS (PSK or certificate, RFC 5355 §2.6.3); a failed handshake is a failed "
-    "hunt attempt and the PE tries another registrar", NULL },
-  { "pu-authenticates-registrar", "2.7, 2.12", "models/secure (not yet)",
+    "hunt attempt (SH4) and the PE tries another registrar",
+    "secure.pe-registrar = psk (or cert)" },
+  { "pu-authenticates-registrar", "2.7, 2.12", "models/rsp-secure, models/endpoint",
     "the PU authenticates its registrar by a certificate of the scenario CA (RFC 5355 §2.7.3) and looks for another "
-    "one when that fails", NULL },
+    "one when that fails (SH4)",
+    "secure.pu-registrar = cert" },
   { "trusted-static-registrars", "2.6, 2.7, 2.12", "models/rserpool, models/endpoint",
     "PEs and PUs ignore server announces and use only their configured (trusted) registrar list: forged or "
     "suppressed announces change nothing (not a defence against a misconfigured list)",

@@ -58,15 +58,30 @@
  * (registrars, bogus PEs, learned and captured PEs) are arrays in the order
  * of creation or learning: no hash table is iterated.
  *
- * Not here: the TLS handshake the rogue fails when the mitigations are on
- * (secure.registrar-registrar, secure.pe-registrar, secure.pu-registrar:
- * models/secure), several rogues.
+ * Secure channels (models/rsp-secure.h). Where a class uses TLS the rogue
+ * speaks it as a registrar would: it connects to the registrars' ENRP TLS
+ * port 9902 and listens on 9902 and on the ASAP TLS port 3864 (where the
+ * PEs' and PUs' hunts go for its announced address), and on its fake PE's
+ * port. Unless secure.keys gives its host ("adversary0") the key of the
+ * role (an insider: then it uses the run's keys and passes, as TLS cannot
+ * stop an insider), it holds no credential of the pool: in psk mode it
+ * presents registrar0's identity with a key derived from a guessed secret
+ * and answers the PEs' identities with such keys, so every binder fails
+ * (RFC 5355 §2.5.3, §2.6.3); in cert mode it presents a certificate of its
+ * own CA, which no PU trusts (§2.7.3). The failed handshakes are the
+ * association's end (NET_ASSOC_CANT_START): the registrar never adds it as
+ * a peer, the PE's or PU's hunt goes on to another registrar (SH4).
+ *
+ * Not here: several rogues; a rogue client that trusts the scenario CA in
+ * registrar-registrar cert mode (which authenticates only the accepting
+ * registrar: the RFC asks for PSK there).
  */
 #include "config.h"
 
 #include "attacks/rogue.h"
 
 #include "models/pe.h"
+#include "models/rsp-secure.h"
 #include "models/rsp.h"
 #include "sim/rng.h"
 
@@ -128,7 +143,7 @@ struct AttackRogue {
   guint32       server_id;
   SimRng        rng_id, rng_addr;
   SimEventId    timer;
-  NetListener  *asap, *app, *enrp;
+  NetListener  *asap, *asap_tls, *app, *enrp, *enrp_tls;
   NetUdpSocket *udp;
   guint         announce_next;   /* registrar whose address the next announce forges */
   GPtrArray    *conns;           /* RogueConn * */
@@ -140,6 +155,12 @@ struct AttackRogue {
   guint         captured_ever;   /* distinct identifiers that registered */
   RoguePe       self_pe;
   RogueCounters c;
+  /* TLS (models/rsp-secure.h) */
+  guint64         seed;
+  RspSecurity    *sec;              /* the run's, NULL when no class uses TLS */
+  SecureKeyTable *guess_keys;       /* outsider: keys from a guessed secret */
+  SecureCert     *own_ca, *own_cert;/* outsider: a CA of its own and its certificate */
+  SecureContext  *tls[SECURE_N_CLASSES][2];   /* outsider contexts by class and side (1 = server) */
 };
 
 /* ---- helpers ------------------------------------------------------------------------ */
@@ -228,6 +249,103 @@ pe_param (AttackRogue *a, const RoguePe *pe, CodecAddress *addrs, CodecPoolEleme
   out->asap_transport.addrs = &addrs[1];
 }
 
+/* ---- TLS (the mitigations' handshakes) --------------------------------------------------------- */
+
+/* Not knowing secure.psk-secret, the rogue derives every key from a guess. */
+static gboolean
+guess_key (const char *identity, guint8 key[64], gsize *len, gpointer user_data)
+{
+  static const char guess[] = "rogue-guess";
+  g_autoptr (GHmac) h = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) guess, sizeof guess - 1);
+  g_hmac_update (h, (const guchar *) identity, (gssize) strlen (identity));
+  gsize n = 32;
+  g_hmac_get_digest (h, key, &n);
+  *len = n;
+  return TRUE;
+}
+
+/* The mode of a server of class on the rogue: its ASAP TLS port serves the PE and PU classes, as a registrar's. */
+static SecureMode
+server_mode (AttackRogue *a, SecureClass cls)
+{
+  if (cls != SECURE_CLASS_PE_REGISTRAR)
+    return rsp_security_mode (a->sec, cls);
+  SecureMode pe = rsp_security_mode (a->sec, SECURE_CLASS_PE_REGISTRAR);
+  SecureMode pu = rsp_security_mode (a->sec, SECURE_CLASS_PU_REGISTRAR);
+  if (pe == SECURE_MODE_NONE && pu == SECURE_MODE_NONE)
+    return SECURE_MODE_NONE;
+  return pe == SECURE_MODE_PSK || pu == SECURE_MODE_PSK ? SECURE_MODE_PSK : SECURE_MODE_CERT;
+}
+
+/* Whether secure.keys gives the rogue's host the key it would need for class. */
+static gboolean
+insider (AttackRogue *a, SecureClass cls)
+{
+  RspRole role = cls == SECURE_CLASS_PU_PE ? RSP_ROLE_PE : RSP_ROLE_REGISTRAR;
+  return rsp_security_has_role (a->sec, net_host_name (a->host), role);
+}
+
+static SecureContext *
+outsider_context (AttackRogue *a, SecureClass cls, gboolean server)
+{
+  SecureContext **slot = &a->tls[cls][server ? 1 : 0];
+  if (*slot != NULL)
+    return *slot;
+  SecureConfig cfg = { 0 };
+  cfg.server = server;
+  cfg.mode = server ? server_mode (a, cls) : rsp_security_mode (a->sec, cls);
+  g_autofree char *label = g_strdup_printf ("rogue-%s-%s", secure_class_name (cls), server ? "server" : "client");
+  cfg.label = label;
+  gboolean cert = cfg.mode == SECURE_MODE_CERT
+                  || (cls == SECURE_CLASS_PE_REGISTRAR
+                      && (rsp_security_mode (a->sec, SECURE_CLASS_PE_REGISTRAR) == SECURE_MODE_CERT
+                          || rsp_security_mode (a->sec, SECURE_CLASS_PU_REGISTRAR) == SECURE_MODE_CERT));
+  if (cert && a->own_ca == NULL)
+    {
+      const SimTime validity = (SimTime) 87600 * 3600 * SIM_S;
+      char ip[16];
+      net_addr_format (a->addr, ip, sizeof ip);
+      a->own_ca = secure_cert_new_ca ("rogue-ca", a->seed, 0, validity);
+      a->own_cert = secure_cert_issue_ip (a->own_ca, net_host_name (a->host), ip, a->seed, 0, validity);
+    }
+  if (server && cert)
+    cfg.cert = a->own_cert;
+  if (cfg.mode == SECURE_MODE_PSK)
+    {
+      cfg.keys = a->guess_keys;
+      if (!server)   /* it claims to be registrar0 */
+        cfg.identity = net_host_name (registrar_host (rserpool_registrar (a->m, 0)));
+    }
+  else if (!server)
+    cfg.trust = a->own_ca;
+  g_autoptr (GError) error = NULL;
+  *slot = secure_context_new (a->host, a->seed, &cfg, &error);
+  if (*slot == NULL)
+    g_error ("attack rogue: TLS context %s: %s", label, error->message);   /* its own configuration */
+  return *slot;
+}
+
+/* Put the TLS of class into assoc (client: just opened; server: just accepted), as the mitigations require. */
+static void
+rogue_tls (AttackRogue *a, SecureClass cls, gboolean server, NetAssoc *assoc)
+{
+  if ((server ? server_mode (a, cls) : rsp_security_mode (a->sec, cls)) == SECURE_MODE_NONE)
+    return;
+  if (insider (a, cls))
+    {
+      RspRole role = cls == SECURE_CLASS_PU_PE ? RSP_ROLE_PE : RSP_ROLE_REGISTRAR;
+      if (server)
+        rsp_security_server (a->sec, cls, role, a->host, assoc);
+      else
+        rsp_security_client (a->sec, cls, role, a->host, assoc);
+      return;
+    }
+  char peer[16];
+  if (!server)
+    net_addr_format (net_assoc_peer_addr (assoc), peer, sizeof peer);
+  secure_attach (outsider_context (a, cls, server), assoc, server ? NULL : peer);
+}
+
 /* ---- associations ------------------------------------------------------------------------ */
 
 static void conn_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data);
@@ -261,21 +379,29 @@ conn_add (AttackRogue *a, NetAssoc *assoc, RogueConnRole role)
 static gboolean
 accept_asap (NetListener *l, NetAssoc *assoc, gpointer user_data)
 {
-  conn_add (user_data, assoc, CONN_ASAP);
+  AttackRogue *a = user_data;
+  conn_add (a, assoc, CONN_ASAP);
+  if (l == a->asap_tls)
+    rogue_tls (a, SECURE_CLASS_PE_REGISTRAR, TRUE, assoc);
   return TRUE;
 }
 
 static gboolean
 accept_app (NetListener *l, NetAssoc *assoc, gpointer user_data)
 {
-  conn_add (user_data, assoc, CONN_APP);
+  AttackRogue *a = user_data;
+  conn_add (a, assoc, CONN_APP);
+  rogue_tls (a, SECURE_CLASS_PU_PE, TRUE, assoc);
   return TRUE;
 }
 
 static gboolean
 accept_enrp (NetListener *l, NetAssoc *assoc, gpointer user_data)
 {
-  conn_add (user_data, assoc, CONN_ENRP_IN);
+  AttackRogue *a = user_data;
+  conn_add (a, assoc, CONN_ENRP_IN);
+  if (l == a->enrp_tls)
+    rogue_tls (a, SECURE_CLASS_REGISTRAR_REGISTRAR, TRUE, assoc);
   return TRUE;
 }
 
@@ -434,8 +560,11 @@ enrp_round (AttackRogue *a)
       RogueConn *rc = a->reg_out->pdata[i];
       if (rc == NULL)
         {
-          NetAssoc *assoc = net_assoc_connect (a->host, g_array_index (a->reg_addrs, NetAddr, i), RSP_ENRP_PORT,
+          guint16 port = rsp_security_port (a->sec, SECURE_CLASS_REGISTRAR_REGISTRAR, RSP_ENRP_PORT,
+                                            SECURE_ENRP_TLS_PORT);
+          NetAssoc *assoc = net_assoc_connect (a->host, g_array_index (a->reg_addrs, NetAddr, i), port,
                                                &conn_callbacks, NULL);
+          rogue_tls (a, SECURE_CLASS_REGISTRAR_REGISTRAR, FALSE, assoc);
           rc = conn_add (a, assoc, CONN_ENRP_OUT);
           rc->reg = i;
           a->reg_out->pdata[i] = rc;
@@ -700,6 +829,10 @@ attack_rogue_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->bogus = g_array_new (FALSE, FALSE, sizeof (RoguePe));
   a->learned = g_array_new (FALSE, FALSE, sizeof (guint32));
   a->captured = g_array_new (FALSE, FALSE, sizeof (RoguePe));
+  a->seed = seed;
+  a->sec = rserpool_security (m);
+  a->guess_keys = secure_key_table_new ();
+  secure_key_table_set_resolver (a->guess_keys, guess_key, NULL);
   for (guint i = 0; i < n_reg; i++)
     {
       NetAddr r = net_host_address (registrar_host (rserpool_registrar (m, i)), 0);
@@ -722,10 +855,14 @@ attack_rogue_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
           g_array_append_val (a->bogus, pe);
         }
       a->enrp = net_listen (a->host, RSP_ENRP_PORT, accept_enrp, a);
+      if (rsp_security_mode (a->sec, SECURE_CLASS_REGISTRAR_REGISTRAR) != SECURE_MODE_NONE)
+        a->enrp_tls = net_listen (a->host, SECURE_ENRP_TLS_PORT, accept_enrp, a);
     }
   else
     {
       a->asap = net_listen (a->host, RSP_ASAP_PORT, accept_asap, a);
+      if (server_mode (a, SECURE_CLASS_PE_REGISTRAR) != SECURE_MODE_NONE)
+        a->asap_tls = net_listen (a->host, SECURE_ASAP_TLS_PORT, accept_asap, a);
       if (a->answer == ANSWER_SELF)
         a->app = net_listen (a->host, a->user_port, accept_app, a);
       a->udp = net_udp_open (a->host, 0, attack_udp_ignore, NULL);
@@ -754,6 +891,18 @@ attack_rogue_record (AttackRogue *a, SimRecorder *rec)
       for (guint k = 0; k < ids->len; k++)
         peers += g_array_index (ids, guint32, k) == a->server_id;
     }
+  /* Its own TLS contexts (outsider): handshakes completed and failed. */
+  SecureStats tls = { 0 };
+  guint64 tls_failures = 0;
+  for (guint cls = 0; cls < SECURE_N_CLASSES; cls++)
+    for (guint side = 0; side < 2; side++)
+      if (a->tls[cls][side] != NULL)
+        {
+          const SecureStats *st = secure_context_stats (a->tls[cls][side]);
+          tls.handshakes += st->handshakes;
+          for (guint f = 0; f < SECURE_N_FAILS; f++)
+            tls_failures += st->failures[f];
+        }
   const struct {
     const char *name;
     double      v;
@@ -767,6 +916,8 @@ attack_rogue_record (AttackRogue *a, SimRecorder *rec)
     { "attack.rogue.resolutions", (double) a->c.resolutions },
     { "attack.rogue.unreachable_reports", (double) a->c.unreachable },
     { "attack.ignored_app_messages", (double) a->c.ignored_app },
+    { "attack.rogue.tls_handshakes", (double) tls.handshakes },
+    { "attack.rogue.tls_failures", (double) tls_failures },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (c); i++)
     sim_record_scalar (rec, mod, c[i].name, c[i].v, "1");
@@ -782,6 +933,10 @@ attack_rogue_free (AttackRogue *a)
     {
       if (a->asap != NULL)
         net_listener_close (a->asap);
+      if (a->asap_tls != NULL)
+        net_listener_close (a->asap_tls);
+      if (a->enrp_tls != NULL)
+        net_listener_close (a->enrp_tls);
       if (a->app != NULL)
         net_listener_close (a->app);
       if (a->enrp != NULL)
@@ -803,5 +958,12 @@ attack_rogue_free (AttackRogue *a)
   g_array_unref (a->bogus);
   g_array_unref (a->learned);
   g_array_unref (a->captured);
+  /* The contexts after their channels (which belong to the aborted associations). */
+  for (guint cls = 0; cls < SECURE_N_CLASSES; cls++)
+    for (guint side = 0; side < 2; side++)
+      g_clear_pointer (&a->tls[cls][side], secure_context_free);
+  g_clear_pointer (&a->own_cert, secure_cert_free);
+  g_clear_pointer (&a->own_ca, secure_cert_free);
+  secure_key_table_free (a->guess_keys);
   g_free (a);
 }
