@@ -404,9 +404,10 @@ static const ResultsMetric metrics[] = {
   { "attack.rogue.peers", "scalar", "1",
     "Registrars that hold the rogue registrar as an ENRP peer at the end (rogue-enrp, RFC 5355 §2.5)." },
   { "attack.rogue.updates_add", "scalar", "1",
-    "ENRP_HANDLE_UPDATE ADD_PE messages of bogus PEs the rogue sent to the registrars." },
+    "ENRP_HANDLE_UPDATE ADD_PE messages of bogus PEs the rogue handed to its associations to the registrars (with "
+    "registrar mutual authentication none arrives: the handshakes fail)." },
   { "attack.rogue.updates_del", "scalar", "1",
-    "ENRP_HANDLE_UPDATE DEL_PE messages of legitimate PEs the rogue sent to the registrars." },
+    "ENRP_HANDLE_UPDATE DEL_PE messages of legitimate PEs the rogue handed to its associations to the registrars." },
   { "attack.rogue.registrations", "scalar", "1",
     "REGISTRATIONs the rogue registrar received and falsely accepted (rogue-registrar, RFC 5355 §2.6)." },
   { "attack.rogue.pes_captured", "scalar", "1",
