@@ -62,6 +62,7 @@
 
 #include "attacks/attack.h"
 #include "attacks/failover.h"
+#include "attacks/rogue.h"
 
 #include "models/calcapp.h"
 #include "models/pe.h"
@@ -90,9 +91,18 @@ static const AttackThreat threats[] = {
   { "2.4", "PE registration/deregistration unauthorized", "registration-flood", "insider PE of another pool",
     "an adversary with a genuine PE key for another pool (secure.keys) floods this pool with fake PEs over TLS-PSK",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
-  { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
-  { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
-  { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
+  { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", "rogue-enrp", "malicious registrar",
+    "joins the registrar group over ENRP (presence, handle table) and every interval announces HANDLE_UPDATE ADD_PE "
+    "for bogus PEs at non-existent addresses and DEL_PE for every legitimate PE it learned (attacks/rogue.c)",
+    "attack.start, attack.interval, attack.bogus-pes, attack.delete-pes, attack.registration-life" },
+  { "2.6", "Registration/deregistration with malicious ENRP server", "rogue-registrar", "malicious registrar",
+    "an ASAP server that accepts every registration and keeps it to itself, found through forged server announces "
+    "or a static list naming it (misconfiguration); the captured PEs are missing from the honest handlespace",
+    "attack.start, attack.interval, attack.announce, attack.address, attack.answer" },
+  { "2.7", "Malicious ENRP handlespace resolution", "rogue-resolution", "malicious registrar",
+    "an ASAP server that answers the PUs' handle resolutions with a PE at its own address (requests swallowed) or "
+    "random non-existent addresses, found through forged server announces or misconfiguration",
+    "attack.start, attack.interval, attack.announce, attack.address, attack.answer, attack.bogus-pes" },
   { "2.8", "Malicious node performs a replay attack", NULL, "on-path tap", "", "" },
   { "2.9", "Re-establishing PU-PE security during failover", "failover-downgrade", "on-path tap",
     "every interval cuts the application traffic of the next PE with TLS (secure.pu-pe-hosts) for the interval, so "
@@ -100,7 +110,10 @@ static const AttackThreat threats[] = {
     "attack.start, attack.interval" },
   { "2.10", "Integrity", NULL, "on-path tap", "", "" },
   { "2.11", "Data confidentiality", NULL, "on-path tap", "", "" },
-  { "2.12", "ENRP server discovery", NULL, "off-path host forging UDP", "", "" },
+  { "2.12", "ENRP server discovery", "discovery", "on-path tap (suppress) or off-path host forging UDP (spoof)",
+    "suppress: taps drop the registrars' server announces; spoof: forged announces of decoy registrars at "
+    "non-existent addresses fill the PEs' and PUs' server hunts (attacks/discovery.c)",
+    "attack.discovery, attack.count, attack.start, attack.interval, attack.decoys" },
   { "2.13", "Flood of endpoint unreachable messages from the PU to the ENRP server", "unreachable-flood",
     "insider PU",
     "floods handle resolutions and reports every returned PE unreachable with probability p (PAPERS §2.2)",
@@ -165,6 +178,22 @@ static const AttackMitigation mitigations[] = {
   { "failover-reestablish", "2.9", "models/calcapp",
     "the application learns of a failover and goes on only with a PE it can set up TLS with (RFC 5355 §2.9.3)",
     "calcapp.failover-security = reestablish (with secure.pu-pe)" },
+  { "registrar-mutual-auth", "2.5", "models/rsp-secure, models/registrar",
+    "TLS-PSK between registrars (RFC 5355 §2.5.3): a server without a registrar key fails the handshake and never "
+    "becomes a peer; plain ENRP is refused (cause 0xa)",
+    "secure.registrar-registrar = psk" },
+  { "pe-authenticates-registrar", "2.6, 2.12", "models/rsp-secure, models/endpoint",
+    "the PE authenticates its registrar by TLS (PSK or certificate, RFC 5355 §2.6.3); a failed handshake is a failed "
+    "hunt attempt (SH4) and the PE tries another registrar",
+    "secure.pe-registrar = psk (or cert)" },
+  { "pu-authenticates-registrar", "2.7, 2.12", "models/rsp-secure, models/endpoint",
+    "the PU authenticates its registrar by a certificate of the scenario CA (RFC 5355 §2.7.3) and looks for another "
+    "one when that fails (SH4)",
+    "secure.pu-registrar = cert" },
+  { "trusted-static-registrars", "2.6, 2.7, 2.12", "models/rserpool, models/endpoint",
+    "PEs and PUs ignore server announces and use only their configured (trusted) registrar list: forged or "
+    "suppressed announces change nothing (not a defence against a misconfigured list)",
+    "rserpool.static-registrars = true, pe.announces = false, pu.announces = false" },
 };
 
 const AttackThreat *
@@ -183,10 +212,11 @@ attack_mitigations (gsize *n)
 
 static const SimParamDecl attack_param_decls[] = {
   { "attack.type", SIM_PARAM_ENUM, "none", 0, 0,
-    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade",
+    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade,rogue-enrp,"
+    "rogue-registrar,rogue-resolution,discovery",
     "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1, §2.2, §2.4, §2.15), "
-    "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14) or failover-downgrade (§2.9); model "
-    "rserpool only." },
+    "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14), failover-downgrade (§2.9), rogue-enrp "
+    "(§2.5), rogue-registrar (§2.6), rogue-resolution (§2.7) or discovery (§2.12); model rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -209,6 +239,26 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.plain", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "The adversaries speak plain ASAP on port 3863 even where the channel class uses TLS (an insecure PE, RFC 5355 "
     "§2.15); false = TLS where the class uses it (they get past a PSK handshake only with a key: secure.keys)." },
+  { "attack.bogus-pes", SIM_PARAM_INT, "10", 0, 10000, NULL,
+    "rogue-enrp: bogus PEs (fresh identifiers, non-existent addresses) announced with ADD_PE every interval; "
+    "rogue-resolution with attack.answer = random: PEs per answer." },
+  { "attack.delete-pes", SIM_PARAM_BOOL, "true", 0, 0, NULL,
+    "rogue-enrp: also announce DEL_PE every interval for every legitimate PE the rogue learned." },
+  { "attack.announce", SIM_PARAM_BOOL, "true", 0, 0, NULL,
+    "rogue-registrar, rogue-resolution: send forged ASAP_SERVER_ANNOUNCEs naming the rogue every interval (UDP "
+    "source forged to a registrar's address); false = found only through a static list naming attack.address." },
+  { "attack.address", SIM_PARAM_STRING, "", 0, 0, NULL,
+    "rogue-*: the rogue registrar's IPv4 address on lan0 (for pe.registrars / pu.registrars: misconfiguration); "
+    "empty = the LAN's next free address." },
+  { "attack.answer", SIM_PARAM_ENUM, "auto", 0, 0, "auto,self,random,captured",
+    "rogue-registrar, rogue-resolution: the rogue's handle-resolution answers: self (a PE at its own address that "
+    "swallows requests), random (attack.bogus-pes non-existent PEs), captured (the PEs registered with it); "
+    "auto = captured for rogue-registrar, self for rogue-resolution." },
+  { "attack.discovery", SIM_PARAM_ENUM, "suppress", 0, 0, "suppress,spoof",
+    "discovery: suppress (each adversary's tap on its LAN drops the server announces) or spoof (forged announces of "
+    "attack.decoys non-existent registrars)." },
+  { "attack.decoys", SIM_PARAM_INT, "10", 1, 10000, NULL,
+    "discovery = spoof: decoy registrars announced every interval." },
 };
 
 /*
@@ -329,6 +379,8 @@ struct Attack {
   guint16       user_port;
   GPtrArray    *adversaries;
   AttackCounters c;
+  AttackRogue     *rogue;       /* rogue-enrp, rogue-registrar, rogue-resolution (attacks/rogue.c) */
+  AttackDiscovery *discovery;   /* discovery (attacks/discovery.c) */
 };
 
 static void
@@ -697,6 +749,22 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
     }
   if (rserpool_n_registrars (m) == 0)
     return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
+  if (g_str_has_prefix (type, "rogue-") || strcmp (type, "discovery") == 0)
+    {
+      /* The malicious-registrar and discovery attacks live in their own files (attacks/rogue.h). */
+      AttackRogue *rogue = NULL;
+      AttackDiscovery *discovery = NULL;
+      if (g_str_has_prefix (type, "rogue-") && (rogue = attack_rogue_new (m, p, seed, error)) == NULL)
+        return NULL;
+      if (strcmp (type, "discovery") == 0 && (discovery = attack_discovery_new (m, p, seed, error)) == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->m = m;
+      a->rogue = rogue;
+      a->discovery = discovery;
+      a->adversaries = g_ptr_array_new ();
+      return a;
+    }
   Attack *a = g_new0 (Attack, 1);
   a->m = m;
   a->net = rserpool_net (m);
@@ -759,6 +827,16 @@ attack_record (Attack *a, SimRecorder *rec)
       attack_failover_record (a->failover, rec);
       return;
     }
+  if (a->rogue != NULL)
+    {
+      attack_rogue_record (a->rogue, rec);
+      return;
+    }
+  if (a->discovery != NULL)
+    {
+      attack_discovery_record (a->discovery, rec);
+      return;
+    }
   const char *mod = "attack";
   SimTime span = sim_kernel_now (a->kernel) - a->start;
   sim_record_scalar (rec, mod, "attack.adversaries", a->adversaries->len, "hosts");
@@ -794,6 +872,8 @@ attack_free (Attack *a)
   if (a == NULL)
     return;
   g_clear_pointer (&a->failover, attack_failover_free);
+  g_clear_pointer (&a->rogue, attack_rogue_free);
+  g_clear_pointer (&a->discovery, attack_discovery_free);
   for (guint i = 0; i < a->adversaries->len; i++)
     {
       Adversary *adv = a->adversaries->pdata[i];
