@@ -51,7 +51,7 @@
  */
 #include "config.h"
 
-#include "attacks/attack.h"
+#include "attacks/attack-private.h"
 
 #include "models/calcapp.h"
 #include "models/pe.h"
@@ -78,10 +78,21 @@ static const AttackThreat threats[] = {
   { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
   { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
   { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
-  { "2.8", "Malicious node performs a replay attack", NULL, "on-path tap", "", "" },
+  { "2.8", "Malicious node performs a replay attack", "replay", "on-path tap",
+    "records the first REGISTRATION and DEREGISTRATION of each association towards a registrar (or, unreadable, its "
+    "latest message) and every interval injects them into that live association as the next DATA chunk (the PE's "
+    "address, ports and verification tag, the TSN and SSN the registrar expects), shifting the later TSNs and "
+    "acknowledgements so the association survives: stale state, crashed PEs kept or resurrected",
+    "attack.count (1), attack.interval, attack.start, attack.lan, attack.replay-messages" },
   { "2.9", "Re-establishing PU-PE security during failover", NULL, "on-path tap", "", "" },
-  { "2.10", "Integrity", NULL, "on-path tap", "", "" },
-  { "2.11", "Data confidentiality", NULL, "on-path tap", "", "" },
+  { "2.10", "Integrity", "tamper", "on-path tap",
+    "rewrites the IPv4 user addresses of the PE parameters in handle resolution answers, registrations and ENRP "
+    "handle updates crossing its LAN to an address nobody holds (opaque records: flips a bit)",
+    "attack.count, attack.lan, attack.tamper-messages, attack.tamper-probability" },
+  { "2.11", "Data confidentiality", "eavesdrop", "on-path tap",
+    "decodes every ASAP and ENRP message crossing its LAN and counts the distinct PE identifiers, PE addresses, pool "
+    "handles and registrar identifiers it learns",
+    "attack.count, attack.lan" },
   { "2.12", "ENRP server discovery", NULL, "off-path host forging UDP", "", "" },
   { "2.13", "Flood of endpoint unreachable messages from the PU to the ENRP server", "unreachable-flood",
     "insider PU",
@@ -93,7 +104,11 @@ static const AttackThreat threats[] = {
     "interval; the PE answers each (pe.keepalive-cost of CPU); H = 0 by default, H = 1 also takes the PE's home",
     "attack.count, attack.interval, attack.start, attack.home-flag" },
   { "2.15", "Security of the ENRP database", NULL, "insider PE without security", "", "" },
-  { "2.16", "Cookie flooding / forgery", NULL, "insider PU or on-path tap", "", "" },
+  { "2.16", "Cookie flooding / forgery", "cookie-forgery", "insider PU",
+    "resolves the pool and echoes a forged cookie (or, tamper, its genuine cookie with the progress changed) to the "
+    "chosen PE before its request: a job resumed at attack.cookie-progress without the work",
+    "attack.count, attack.interval, attack.start, attack.cookie-mode, attack.cookie-progress, "
+    "attack.cookie-job-size" },
 };
 
 static const AttackMitigation mitigations[] = {
@@ -123,6 +138,18 @@ static const AttackMitigation mitigations[] = {
     "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
     "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
   { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
+  { "tls-replay-protection", "2.8", "models/secure (not wired yet)",
+    "TLS between PEs and registrars: a replayed record fails authentication (sequence numbers), the association is "
+    "aborted and the failure counted", NULL },
+  { "tls-integrity", "2.10", "models/secure (not wired yet)",
+    "TLS on PE-registrar, PU-registrar and registrar-registrar associations: a modified record fails "
+    "authentication, the association is aborted and the failure counted", NULL },
+  { "tls-confidentiality", "2.11", "models/secure (not wired yet)",
+    "TLS on every RSerPool association: an on-path observer sees records only", NULL },
+  { "signed-cookies", "2.16", "models/calcapp",
+    "PEs sign (HMAC-SHA256) or encrypt and sign (AES-128-CTR, then HMAC-SHA256) their cookies under a pool key they "
+    "share; an echoed cookie that does not verify is counted and the job starts from 0 (RFC 5355 §2.16)",
+    "calcapp.cookie-auth = hmac | hmac-encrypt, calcapp.cookie-key = HEX" },
 };
 
 const AttackThreat *
@@ -140,9 +167,11 @@ attack_mitigations (gsize *n)
 }
 
 static const SimParamDecl attack_param_decls[] = {
-  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0, "none,registration-flood,spoofing,unreachable-flood,keepalive-flood",
+  { "attack.type", SIM_PARAM_ENUM, "none", 0, 0,
+    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,replay,tamper,eavesdrop,cookie-forgery",
     "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1), spoofing (§2.3), "
-    "unreachable-flood (§2.13) or keepalive-flood (§2.14); model rserpool only." },
+    "unreachable-flood (§2.13), keepalive-flood (§2.14), replay (§2.8), tamper (§2.10), eavesdrop (§2.11) or "
+    "cookie-forgery (§2.16); model rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -159,6 +188,22 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.home-flag", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "keepalive-flood: set H in the keep-alives (RFC 5352 §2.2.7): the PE also takes the adversary as its home "
     "registrar (RFC 5352 §3.7); false = a pure flood." },
+  { "attack.lan", SIM_PARAM_INT, "0", 0, 65535, NULL,
+    "replay, tamper, eavesdrop: adversary i taps LAN (attack.lan + i) mod net.lans (LAN 0 holds registrar0)." },
+  { "attack.replay-messages", SIM_PARAM_ENUM, "all", 0, 0, "all,registrations,deregistrations",
+    "replay: which captured messages are replayed (messages it cannot decode, e.g. TLS records, always are)." },
+  { "attack.tamper-messages", SIM_PARAM_ENUM, "all", 0, 0, "all,resolutions,registrations,updates",
+    "tamper: which messages get their PE addresses rewritten: handle resolution answers, registrations, ENRP handle "
+    "updates, or all three." },
+  { "attack.tamper-probability", SIM_PARAM_DOUBLE, "1", 0, 1, NULL,
+    "tamper: probability of modifying each message of those kinds (stream attack/<i>/tamper)." },
+  { "attack.cookie-mode", SIM_PARAM_ENUM, "forge", 0, 0, "forge,tamper",
+    "cookie-forgery: forge = echo a cookie made from scratch; tamper = echo the PE's own cookie with the progress "
+    "field changed." },
+  { "attack.cookie-progress", SIM_PARAM_DOUBLE, "0.99", 0, 1, NULL,
+    "cookie-forgery: the progress the forged cookie claims, as a fraction of the job size." },
+  { "attack.cookie-job-size", SIM_PARAM_DOUBLE, "1e7", 1, 1e15, NULL,
+    "cookie-forgery: the size (calculations) of the adversary's jobs." },
 };
 
 const SimParamDecl *
@@ -211,6 +256,8 @@ struct Adversary {
 };
 
 struct Attack {
+  AttackOnpath *onpath;     /* replay, tamper, eavesdrop (attacks/onpath.c): nothing below is used */
+  AttackCookie *cookie;     /* cookie-forgery (attacks/cookie.c): nothing below is used */
   Rserpool     *m;
   Net          *net;
   SimKernel    *kernel;
@@ -546,6 +593,24 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
     return NULL;
   if (rserpool_n_registrars (m) == 0)
     return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
+  if (strcmp (type, "replay") == 0 || strcmp (type, "tamper") == 0 || strcmp (type, "eavesdrop") == 0)
+    {
+      AttackOnpath *o = attack_onpath_new (m, p, seed, type, error);
+      if (o == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->onpath = o;
+      return a;
+    }
+  if (strcmp (type, "cookie-forgery") == 0)
+    {
+      AttackCookie *c = attack_cookie_new (m, p, seed, error);
+      if (c == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->cookie = c;
+      return a;
+    }
   Attack *a = g_new0 (Attack, 1);
   a->m = m;
   a->net = rserpool_net (m);
@@ -601,6 +666,16 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
 void
 attack_record (Attack *a, SimRecorder *rec)
 {
+  if (a->onpath != NULL)
+    {
+      attack_onpath_record (a->onpath, rec);
+      return;
+    }
+  if (a->cookie != NULL)
+    {
+      attack_cookie_record (a->cookie, rec);
+      return;
+    }
   const char *mod = "attack";
   SimTime span = sim_kernel_now (a->kernel) - a->start;
   sim_record_scalar (rec, mod, "attack.adversaries", a->adversaries->len, "hosts");
@@ -635,6 +710,13 @@ attack_free (Attack *a)
 {
   if (a == NULL)
     return;
+  if (a->onpath != NULL || a->cookie != NULL)
+    {
+      attack_onpath_free (a->onpath);
+      attack_cookie_free (a->cookie);
+      g_free (a);
+      return;
+    }
   for (guint i = 0; i < a->adversaries->len; i++)
     {
       Adversary *adv = a->adversaries->pdata[i];
