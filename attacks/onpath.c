@@ -17,10 +17,10 @@
  * unreachable reports, pool handles, and registrar (ENRP server)
  * identifiers. With TLS every message is opaque and nothing is learned.
  *
- * tamper (§2.10 a-c). For each decoded message of the kinds
+ * tamper (§2.10 a-c). From attack.start on, for each decoded message of the kinds
  * attack.tamper-messages selects, with probability
  * attack.tamper-probability (stream "attack/<i>/tamper", one draw per
- * message seen, whatever the probability), it rewrites every IPv4 address
+ * such message, whatever the probability), it rewrites every IPv4 address
  * of the user transports of the PE parameters in place - the message keeps
  * its size, the packet stays valid - to an address nobody holds (the /16 of
  * the adversary's LAN, host part 0xfffe): a HANDLE_RESOLUTION_RESPONSE
@@ -668,6 +668,8 @@ onpath_tap (NetTap *tap, NetPacket *pkt, SimTime *delay, gpointer user_data)
         replay_backward (o, pkt);
       return NET_TAP_PASS;
     }
+  if (o->kind == ONPATH_TAMPER && sim_kernel_now (o->kernel) < o->start)
+    return NET_TAP_PASS;
   g_auto (CodecMessage) msg = { 0 };
   gboolean opaque;
   gboolean ok = decode_packet (pkt, &msg, &opaque);
