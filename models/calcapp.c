@@ -668,6 +668,7 @@ server_accept (NetListener *listener, NetAssoc *assoc, gpointer user_data)
   c->assoc = assoc;
   g_ptr_array_add (s->conns, c);
   net_assoc_set_callbacks (assoc, &server_callbacks, c);
+  rsp_security_server (pe_security (s->pe), SECURE_CLASS_PU_PE, RSP_ROLE_PE, s->host, assoc);
   return TRUE;
 }
 
@@ -1109,6 +1110,7 @@ client_resolved (PoolUser *pu, PuResolveResult result, const PuPeInfo *pes, guin
   c->pe_id = pe->pe_id;
   c->pe_addr = pe->addr;
   c->assoc = net_assoc_connect (c->host, pe->addr, pe->port, &client_callbacks, c);
+  rsp_security_client (pu_security (c->pu), SECURE_CLASS_PU_PE, RSP_ROLE_PU, c->host, c->assoc);
   pu_pe_tried (c->pu, pe->pe_id);
   /* RFC 5352 §3.8: on failover the cookie echo goes first on the new PE's control channel. */
   if (c->failover)

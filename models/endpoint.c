@@ -45,6 +45,9 @@ struct EndpointHunt {
   SimEventId          t5_timer;
   HuntAttempt         attempts[EHUNT_MAX_PARALLEL];
   guint16             local_port;    /* attempts go from this port; 0 = ephemeral */
+  RspSecurity        *sec;           /* TLS of class sec_class for the attempts; NULL = none */
+  SecureClass         sec_class;
+  RspRole             sec_role;
   EndpointHuntStats   stats;
 };
 
@@ -224,13 +227,17 @@ hunt_fill (EndpointHunt *h)
           at->port = c->port;
           at->server_id = c->server_id;
           h->stats.attempts++;
-          at->assoc = net_assoc_connect_from (h->host, h->local_port, c->addr, c->port, &attempt_callbacks, at);
+          /* RFC 5352 §3.6 / RFC 5355 §3: a secure class speaks ASAP over TLS on port 3864. */
+          guint16 port = c->port == RSP_ASAP_PORT
+                         ? rsp_security_port (h->sec, h->sec_class, RSP_ASAP_PORT, SECURE_ASAP_TLS_PORT) : c->port;
+          at->assoc = net_assoc_connect_from (h->host, h->local_port, c->addr, port, &attempt_callbacks, at);
           if (at->assoc == NULL)
             {
               /* The bound port has an association to it already (an old home closing): SH4. */
               h->stats.attempts_failed++;
               continue;
             }
+          rsp_security_client (h->sec, h->sec_class, h->sec_role, h->host, at->assoc);
           break;
         }
     }
@@ -393,6 +400,14 @@ endpoint_hunt_new (NetHost *host, const EndpointHuntConfig *cfg, EndpointHuntFou
   hunt_reset_candidates (h);
   hunt_open_socket (h);
   return h;
+}
+
+void
+endpoint_hunt_set_security (EndpointHunt *h, RspSecurity *sec, SecureClass cls, RspRole role)
+{
+  h->sec = sec;
+  h->sec_class = cls;
+  h->sec_role = role;
 }
 
 void

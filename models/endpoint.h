@@ -26,6 +26,7 @@
  */
 #pragma once
 
+#include "models/rsp-secure.h"
 #include "models/rsp.h"
 #include "sim/param.h"
 #include "sim/record.h"
@@ -105,6 +106,13 @@ void          endpoint_hunt_free (EndpointHunt *hunt);
  * ASAP transport (RFC 5352 §3.1 rule 4) and reaches the PE there.
  */
 void          endpoint_hunt_set_local_port (EndpointHunt *hunt, guint16 port);
+/*
+ * Attempts use TLS of class cls as role (models/rsp-secure.h): registrars'
+ * ASAP port 3863 becomes 3864 and a registrar whose handshake fails is an
+ * attempt that failed (SH4), so the hunt goes on to the next one. sec NULL =
+ * plain ASAP (the default).
+ */
+void          endpoint_hunt_set_security (EndpointHunt *hunt, RspSecurity *sec, SecureClass cls, RspRole role);
 /* Begin a hunt (SH1); nothing if one runs already. */
 void          endpoint_hunt_start (EndpointHunt *hunt);
 /* Stop a running hunt: abort its attempts, stop T5 (reset to its initial value). */

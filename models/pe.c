@@ -57,6 +57,8 @@ struct PoolElement {
   guint32         home_server_id;
   EndpointHunt   *hunt;
   NetListener    *listener;        /* ASAP port: registrars' point-to-point associations */
+  RspSecurity    *sec;             /* TLS (secure.pe-registrar); NULL = none */
+  guint16         asap_port;       /* 3863, or 3864 with TLS */
   GPtrArray      *peers;           /* NetAssoc*: other registrar associations we own */
   GHashTable     *ka_rates;        /* NetAssoc* -> PeKaRate*: keep-alive arrivals (lookup only, never iterated) */
   SimEventId      t2, t3, t4;
@@ -669,6 +671,8 @@ pe_accept (NetListener *listener, NetAssoc *assoc, gpointer user_data)
 {
   PoolElement *pe = user_data;
   net_assoc_set_callbacks (assoc, &pe_assoc_callbacks, pe);
+  /* RFC 5355 §2.14.3 with TLS: only a registrar holding a key gets past the handshake. */
+  rsp_security_server (pe->sec, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE, pe->host, assoc);
   g_ptr_array_add (pe->peers, assoc);
   return TRUE;
 }
@@ -727,7 +731,8 @@ pe_new (Net *net, NetHost *host, guint32 index, const PeConfig *cfg, guint64 see
   pe->ka_rates = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pe_ka_rate_free);
   pe->hunt = endpoint_hunt_new (host, &cfg->hunt, pe_hunt_found, pe);
   /* One ASAP endpoint: registrations go from the port where registrars reach the PE (RFC 5352 §3.1 rule 4). */
-  endpoint_hunt_set_local_port (pe->hunt, RSP_ASAP_PORT);
+  pe->asap_port = RSP_ASAP_PORT;
+  endpoint_hunt_set_local_port (pe->hunt, pe->asap_port);
   net_host_set_state_callback (host, pe_host_state, pe);
   return pe;
 }
@@ -756,6 +761,22 @@ pe_free (PoolElement *pe)
 }
 
 void
+pe_set_security (PoolElement *pe, RspSecurity *sec)
+{
+  g_return_if_fail (!pe->started && pe->listener == NULL);
+  pe->sec = sec;
+  pe->asap_port = rsp_security_port (sec, SECURE_CLASS_PE_REGISTRAR, RSP_ASAP_PORT, SECURE_ASAP_TLS_PORT);
+  endpoint_hunt_set_local_port (pe->hunt, pe->asap_port);
+  endpoint_hunt_set_security (pe->hunt, sec, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
+}
+
+RspSecurity *
+pe_security (const PoolElement *pe)
+{
+  return pe->sec;
+}
+
+void
 pe_set_app (PoolElement *pe, const PeAppCallbacks *callbacks, gpointer user_data)
 {
   pe->app = *callbacks;
@@ -773,7 +794,7 @@ pe_start (PoolElement *pe)
     pe->stats.id_changes++;
   pe->pe_id = (guint32) sim_rng_below (&pe->id_rng, G_MAXUINT32) + 1;   /* non-zero, RFC 5352 §2.2 */
   if (pe->listener == NULL)
-    pe->listener = net_listen (pe->host, RSP_ASAP_PORT, pe_accept, pe);
+    pe->listener = net_listen (pe->host, pe->asap_port, pe_accept, pe);
   pe->state = PE_STATE_HUNTING;
   if (pe->home != NULL)
     pe_home_found (pe, pe->home, pe->home_server_id);

@@ -88,6 +88,13 @@ typedef struct {
 PoolElement *pe_new (Net *net, NetHost *host, guint32 index, const PeConfig *cfg, guint64 seed);
 void         pe_free (PoolElement *pe);
 void         pe_set_app (PoolElement *pe, const PeAppCallbacks *callbacks, gpointer user_data);
+/*
+ * TLS for the PE's ASAP endpoint (secure.pe-registrar, models/rsp-secure.h):
+ * it registers over TLS from port 3864 and accepts registrars' associations
+ * there, with TLS. Before pe_start; sec (borrowed) NULL = plain ASAP.
+ */
+void         pe_set_security (PoolElement *pe, RspSecurity *sec);
+RspSecurity *pe_security (const PoolElement *pe);
 /* Draw the PE identifier, open the ASAP listener, hunt for a home and register. */
 void         pe_start (PoolElement *pe);
 /* Deregister (T3); the PE then stays out of the pool until pe_start. */

@@ -38,6 +38,7 @@ struct PoolUser {
   PuConfig        cfg;
   SimRng          select_rng;      /* "pu/<index>/select" */
   NetAssoc       *home;
+  RspSecurity    *sec;             /* TLS (secure.pu-registrar, secure.pu-pe); NULL = none */
   EndpointHunt   *hunt;
   gboolean        request_out;     /* a resolution is outstanding (sent, or waiting for a home) */
   guint           retransmits;
@@ -503,6 +504,19 @@ pu_host_state (NetHost *host, gboolean up, gpointer user_data)
     endpoint_hunt_host_state (pu->hunt, TRUE);
   if (pu->app.host_state != NULL)
     pu->app.host_state (pu, up, pu->app_data);
+}
+
+void
+pu_set_security (PoolUser *pu, RspSecurity *sec)
+{
+  pu->sec = sec;
+  endpoint_hunt_set_security (pu->hunt, sec, SECURE_CLASS_PU_REGISTRAR, RSP_ROLE_PU);
+}
+
+RspSecurity *
+pu_security (const PoolUser *pu)
+{
+  return pu->sec;
 }
 
 PoolUser *

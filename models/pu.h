@@ -81,6 +81,15 @@ typedef struct {
 PoolUser *pu_new (Net *net, NetHost *host, guint32 index, const PuConfig *cfg, guint64 seed);
 void      pu_free (PoolUser *pu);
 void      pu_set_app (PoolUser *pu, const PuAppCallbacks *callbacks, gpointer user_data);
+/*
+ * TLS for the PU (models/rsp-secure.h): resolutions over TLS to registrars'
+ * port 3864 (secure.pu-registrar; a registrar whose certificate does not
+ * verify is a failed attempt and the hunt tries the next one, RFC 5355
+ * §2.7); the application reads pu_security for secure.pu-pe. sec (borrowed)
+ * NULL = none.
+ */
+void      pu_set_security (PoolUser *pu, RspSecurity *sec);
+RspSecurity *pu_security (const PoolUser *pu);
 /* Begin: hunt for a home registrar now (otherwise at the first resolution). */
 void      pu_start (PoolUser *pu);
 /*

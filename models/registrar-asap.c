@@ -3,8 +3,8 @@
  * registration, deregistration, handle resolution, endpoint keep-alives,
  * unreachable reports, lifetime expiry, server announces.
  *
- * Associations: every ASAP association (accepted on port 3863, or opened to
- * a PE's ASAP transport) is a RegAsapConn. A PE's keep-alives go over the
+ * Associations: every ASAP association (accepted on port 3863, or 3864 with
+ * TLS, or opened to a PE's ASAP transport) is a RegAsapConn. A PE's keep-alives go over the
  * association its last registration came through; a PE without one is
  * reached by opening (or sharing) an association to its ASAP transport. An
  * opened association that no PE uses any more is shut down.
@@ -167,6 +167,8 @@ conn_to_pe (Registrar *r, HsPoolElement *pe)
     return conn;
   conn = conn_new (r, NULL, TRUE, key);
   conn->assoc = net_assoc_connect (r->host, addr, t.port, &asap_callbacks, conn);
+  if (t.port == SECURE_ASAP_TLS_PORT)
+    rsp_security_client (r->sec, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_REGISTRAR, r->host, conn->assoc);
   return conn;
 }
 
@@ -317,6 +319,76 @@ addrs_bound (const HsTransport *t, NetAssoc *assoc)
   return TRUE;
 }
 
+/* The TLS-PSK identity of conn's peer, or NULL. */
+static const char *
+conn_identity (const RegAsapConn *conn)
+{
+  return conn->assoc != NULL ? rsp_security_peer_identity (conn->assoc) : NULL;
+}
+
+/*
+ * RFC 5355 §2.3.3 with TLS-PSK: a PE registered by a key is that key's; only
+ * the same key may update or de-register it (a PE registered without a key
+ * binds nothing here).
+ */
+static gboolean
+key_bound (Registrar *r, const RegAsapConn *conn, HsPoolElement *pe)
+{
+  const RegPe *rp = g_hash_table_lookup (r->pes, pe);
+  if (rp == NULL || rp->identity == NULL)
+    return TRUE;
+  const char *id = conn_identity (conn);
+  return id != NULL && strcmp (id, rp->identity) == 0;
+}
+
+/*
+ * The credential of one-pe-per-credential: the TLS-PSK identity, else the
+ * association's peer address (text, so both live in one table).
+ */
+static char *
+conn_credential (const RegAsapConn *conn)
+{
+  const char *id = conn_identity (conn);
+  if (id != NULL)
+    return g_strconcat ("psk:", id, NULL);
+  char addr[16];
+  net_addr_format (net_assoc_peer_addr (conn->assoc), addr, sizeof addr);
+  return g_strconcat ("addr:", addr, NULL);
+}
+
+/*
+ * RFC 5355 §3 (and §2.15: the database is all secure or nothing): with
+ * secure.pe-registrar on, a registration must come over TLS; with psk, from
+ * a PE's key (§2.1, §2.2), authorized for the pool (§2.4, when
+ * registrar.pool-authorization).
+ */
+static RegCause
+registrar_may_register_securely (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len)
+{
+  SecureMode mode = rsp_security_mode (r->sec, SECURE_CLASS_PE_REGISTRAR);
+  if (mode == SECURE_MODE_NONE)
+    return REG_OK;
+  if (!rsp_security_is_secure (conn->assoc))
+    {
+      r->c.registrations_refused_security++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
+  if (mode != SECURE_MODE_PSK)
+    return REG_OK;
+  const char *id = conn_identity (conn);
+  if (!rsp_security_has_role (r->sec, id, RSP_ROLE_PE))
+    {
+      r->c.registrations_refused_security++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
+  if (r->cfg.pool_authorization && !rsp_security_may_serve (r->sec, id, handle, handle_len))
+    {
+      r->c.registrations_refused_pool++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
+  return REG_OK;
+}
+
 /*
  * May this association speak for the PE identity (handle, pe_id)? RFC 5355
  * §2.3.3: "A PE can register only for itself"; RFC 5352 §2.2.2: no
@@ -332,6 +404,8 @@ identity_bound (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize han
   HsPoolElement *pe = hs_handlespace_find (r->hs, handle, handle_len, pe_id);
   if (pe == NULL)
     return TRUE;
+  if (!key_bound (r, conn, pe))
+    return FALSE;
   HsTransport t;
   hs_pe_get_user_transport (pe, &t);
   return addrs_bound (&t, conn->assoc);
@@ -348,6 +422,15 @@ static RegCause
 registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len,
                         const HsRegistration *reg)
 {
+  RegCause sec = registrar_may_register_securely (r, conn, handle, handle_len);
+  if (sec != REG_OK)
+    return sec;
+  HsPoolElement *held = hs_handlespace_find (r->hs, handle, handle_len, reg->pe_id);
+  if (held != NULL && !key_bound (r, conn, held))
+    {
+      r->c.registrations_refused_binding++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
   if (r->cfg.address_binding && !addrs_bound (&reg->user, conn->assoc))
     {
       r->c.registrations_refused_binding++;
@@ -366,11 +449,11 @@ registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, g
    */
   if (r->cfg.one_pe_per_credential)
     {
-      gpointer key = GUINT_TO_POINTER (net_assoc_peer_addr (conn->assoc));
-      gpointer held;
-      if (g_hash_table_lookup_extended (r->credential_pe, key, NULL, &held)
-          && GPOINTER_TO_UINT (held) != reg->pe_id
-          && hs_handlespace_find (r->hs, handle, handle_len, GPOINTER_TO_UINT (held)) != NULL)
+      g_autofree char *key = conn_credential (conn);
+      gpointer other;
+      if (g_hash_table_lookup_extended (r->credential_pe, key, NULL, &other)
+          && GPOINTER_TO_UINT (other) != reg->pe_id
+          && hs_handlespace_find (r->hs, handle, handle_len, GPOINTER_TO_UINT (other)) != NULL)
         {
           r->c.registrations_refused_identity++;
           return CODEC_CAUSE_REJECTED_SECURITY;
@@ -384,8 +467,7 @@ static void
 credential_note (Registrar *r, RegAsapConn *conn, guint32 pe_id)
 {
   if (r->cfg.one_pe_per_credential)
-    g_hash_table_insert (r->credential_pe, GUINT_TO_POINTER (net_assoc_peer_addr (conn->assoc)),
-                         GUINT_TO_POINTER (pe_id));
+    g_hash_table_insert (r->credential_pe, conn_credential (conn), GUINT_TO_POINTER (pe_id));
 }
 
 /*
@@ -433,6 +515,17 @@ registrar_may_take_unreachable (Registrar *r, RegAsapConn *conn)
 static RegCause
 registrar_may_deregister (Registrar *r, RegAsapConn *conn, HsPoolElement *pe)
 {
+  if (rsp_security_mode (r->sec, SECURE_CLASS_PE_REGISTRAR) != SECURE_MODE_NONE
+      && !rsp_security_is_secure (conn->assoc))
+    {
+      r->c.deregistrations_refused_security++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
+  if (!key_bound (r, conn, pe))
+    {
+      r->c.deregistrations_refused++;
+      return CODEC_CAUSE_REJECTED_SECURITY;
+    }
   if (!r->cfg.address_binding)
     return REG_OK;
   HsTransport t;
@@ -555,6 +648,8 @@ handle_registration (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
   r->c.registrations_new += created;
   credential_note (r, conn, reg->pe.pe_id);
   RegPe *rp = pe_state (r, pe);
+  const char *identity = conn_identity (conn);
+  rp->identity = identity != NULL ? g_intern_string (identity) : NULL;
   rp->owned = TRUE;
   pe_link (rp, conn);
   ka_schedule_next (r, rp);
@@ -612,6 +707,20 @@ static void
 handle_resolution (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
 {
   const CodecBytes *h = &msg->u.handle_resolution.handle;
+  if (rsp_security_mode (r->sec, SECURE_CLASS_PU_REGISTRAR) != SECURE_MODE_NONE
+      && !rsp_security_is_secure (conn->assoc))
+    {
+      /* RFC 5355 §2.7, §3: resolutions only over TLS. */
+      CodecMessage m = { 0 };
+      m.type = CODEC_ASAP_HANDLE_RESOLUTION_RESPONSE;
+      m.u.handle_resolution_response.handle = *h;
+      CodecErrorCause c = { .code = CODEC_CAUSE_REJECTED_SECURITY };
+      CodecOperationError oe = { 1, &c };
+      m.u.handle_resolution_response.error = &oe;
+      r->c.resolutions_refused_security++;
+      registrar_send (r, conn->assoc, &m);
+      return;
+    }
   if (!registrar_may_resolve (r, conn))
     {
       r->c.resolutions_refused++;   /* dropped: the PU's request timer handles it */
@@ -681,6 +790,12 @@ static void
 handle_unreachable (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
 {
   const CodecPeRef *ref = &msg->u.pe_ref;
+  if (rsp_security_mode (r->sec, SECURE_CLASS_PU_REGISTRAR) != SECURE_MODE_NONE
+      && !rsp_security_is_secure (conn->assoc))
+    {
+      r->c.unreachable_refused_security++;   /* RFC 5355 §3: reports only over TLS */
+      return;
+    }
   if (!registrar_may_take_unreachable (r, conn))
     {
       r->c.unreachable_refused++;
@@ -769,6 +884,8 @@ asap_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
   Registrar *r = user_data;
   RegAsapConn *conn = conn_new (r, assoc, FALSE, 0);
   net_assoc_set_callbacks (assoc, &asap_callbacks, conn);
+  if (l == r->asap_tls_listener)
+    rsp_security_server (r->sec, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_REGISTRAR, r->host, assoc);
   return TRUE;
 }
 
@@ -878,6 +995,12 @@ registrar_asap_open (Registrar *r)
 {
   r->asap_listener = net_listen (r->host, RSP_ASAP_PORT, asap_accept, r);
   g_assert (r->asap_listener != NULL);
+  if (rsp_security_mode (r->sec, SECURE_CLASS_PE_REGISTRAR) != SECURE_MODE_NONE
+      || rsp_security_mode (r->sec, SECURE_CLASS_PU_REGISTRAR) != SECURE_MODE_NONE)
+    {
+      r->asap_tls_listener = net_listen (r->host, SECURE_ASAP_TLS_PORT, asap_accept, r);
+      g_assert (r->asap_tls_listener != NULL);
+    }
   r->udp = net_udp_open (r->host, RSP_ASAP_PORT, udp_receive, r);
   g_assert (r->udp != NULL);
   net_udp_join (r->udp, r->announce_group);
@@ -913,8 +1036,11 @@ registrar_asap_close (Registrar *r, gboolean host_down)
   if (!host_down)
     {
       net_listener_close (r->asap_listener);
+      if (r->asap_tls_listener != NULL)
+        net_listener_close (r->asap_tls_listener);
       net_udp_close (r->udp);
     }
   r->asap_listener = NULL;
+  r->asap_tls_listener = NULL;
   r->udp = NULL;
 }

@@ -73,7 +73,9 @@ peer_find (const Registrar *r, guint32 id)
 static NetAssoc *
 enrp_connect (Registrar *r, NetAddr addr)
 {
-  NetAssoc *a = net_assoc_connect (r->host, addr, RSP_ENRP_PORT, &enrp_out_callbacks, r);
+  guint16 port = rsp_security_port (r->sec, SECURE_CLASS_REGISTRAR_REGISTRAR, RSP_ENRP_PORT, SECURE_ENRP_TLS_PORT);
+  NetAssoc *a = net_assoc_connect (r->host, addr, port, &enrp_out_callbacks, r);
+  rsp_security_client (r->sec, SECURE_CLASS_REGISTRAR_REGISTRAR, RSP_ROLE_REGISTRAR, r->host, a);
   g_ptr_array_add (r->enrp_out, a);
   return a;
 }
@@ -832,6 +834,15 @@ enrp_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
   g_auto (CodecMessage) msg = { 0 };
   if (!registrar_receive (r, assoc, nm, &msg))
     return;
+  if (rsp_security_mode (r->sec, SECURE_CLASS_REGISTRAR_REGISTRAR) != SECURE_MODE_NONE
+      && !rsp_security_is_secure (assoc))
+    {
+      /* RFC 5355 §2.5, §3: peers only over TLS; nothing of this one is taken. */
+      r->c.enrp_refused_security++;
+      if (msg.type != CODEC_ENRP_ERROR)
+        registrar_send_error (r, assoc, CODEC_PROTO_ENRP, CODEC_CAUSE_REJECTED_SECURITY);
+      return;
+    }
   if (CODEC_MSG_PROTOCOL (msg.type) != CODEC_PROTO_ENRP || msg.sender_id == 0 || msg.sender_id == r->id
       || (msg.receiver_id != 0 && msg.receiver_id != r->id))
     {
@@ -933,6 +944,8 @@ enrp_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
   Registrar *r = user_data;
   g_ptr_array_add (r->enrp_in, assoc);
   net_assoc_set_callbacks (assoc, &enrp_in_callbacks, r);
+  if (l == r->enrp_tls_listener)
+    rsp_security_server (r->sec, SECURE_CLASS_REGISTRAR_REGISTRAR, RSP_ROLE_REGISTRAR, r->host, assoc);
   return TRUE;
 }
 
@@ -943,6 +956,11 @@ registrar_enrp_open (Registrar *r)
 {
   r->enrp_listener = net_listen (r->host, RSP_ENRP_PORT, enrp_accept, r);
   g_assert (r->enrp_listener != NULL);
+  if (rsp_security_mode (r->sec, SECURE_CLASS_REGISTRAR_REGISTRAR) != SECURE_MODE_NONE)
+    {
+      r->enrp_tls_listener = net_listen (r->host, SECURE_ENRP_TLS_PORT, enrp_accept, r);
+      g_assert (r->enrp_tls_listener != NULL);
+    }
   r->mentor_next = 0;
   r->mentor_id = 0;
   r->state = REGISTRAR_DISCOVERY;
@@ -967,9 +985,12 @@ registrar_enrp_close (Registrar *r, gboolean host_down)
       for (guint i = 0; i < r->enrp_in->len; i++)
         net_assoc_abort (g_ptr_array_index (r->enrp_in, i));
       net_listener_close (r->enrp_listener);
+      if (r->enrp_tls_listener != NULL)
+        net_listener_close (r->enrp_tls_listener);
     }
   g_ptr_array_set_size (r->enrp_out, 0);
   g_ptr_array_set_size (r->enrp_in, 0);
   g_ptr_array_set_size (r->intros, 0);
   r->enrp_listener = NULL;
+  r->enrp_tls_listener = NULL;
 }

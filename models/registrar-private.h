@@ -72,6 +72,7 @@ struct RegPe {
   gboolean       owned;      /* in the keep-alive cycle */
   gboolean       waiting;    /* a keep-alive is out; the timer is its timeout */
   gboolean       probe;      /* ... sent as the probe of an ENDPOINT_UNREACHABLE (RFC 5352 §3.5) */
+  const char    *identity;   /* the TLS-PSK identity that registered it (interned), or NULL */
 };
 
 typedef enum {
@@ -121,7 +122,10 @@ struct Registrar {
   RegAsapConn    *conns, *conns_tail;
   GHashTable     *out_conns;      /* addr << 16 | port -> RegAsapConn (outgoing only; lookups only) */
   GHashTable     *pes;            /* HsPoolElement * -> RegPe (lookups; iterated only to free) */
-  GHashTable     *credential_pe;  /* peer address -> PE id it registered last (lookups only) */
+  GHashTable     *credential_pe;  /* credential text -> PE id it registered last (lookups only) */
+  RspSecurity    *sec;            /* TLS (models/rsp-secure.h); NULL = none */
+  NetListener    *asap_tls_listener;  /* port 3864 when a PE or PU class uses TLS */
+  NetListener    *enrp_tls_listener;  /* port 9902 when registrar-registrar uses TLS */
   guint64         next_conn_id;
   SimEventId      announce_timer;
   GHashTable     *announcers;     /* server ID -> SimTime last heard announcing (counted only) */
@@ -148,6 +152,8 @@ struct Registrar {
 /* registrar.c: message I/O with counting */
 gsize    registrar_send (Registrar *r, NetAssoc *assoc, const CodecMessage *msg);
 void     registrar_count_rx (Registrar *r, const CodecMessage *msg);
+/* Send an ASAP_ERROR / ENRP_ERROR with one cause (no info). */
+void     registrar_send_error (Registrar *r, NetAssoc *assoc, CodecProtocol proto, guint16 cause);
 /*
  * Decode a received message; on failure count it and, where RFC 5354 says
  * so, answer with an ASAP_ERROR / ENRP_ERROR on the association. Also

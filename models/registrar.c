@@ -71,8 +71,11 @@ static const SimParamDecl registrar_param_decls[] = {
     "Most PEs per ENRP_HANDLE_TABLE_RESPONSE; more follow with the M flag (rsplib 128)." },
   { "registrar.one-pe-per-credential", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "Mitigation one-pe-per-credential (RFC 5355 §2.1, §2.3): a credential holds one PE identity at a time; a registration "
-    "of another identity while its PE is registered is refused. The credential is the association's peer address "
-    "(the TLS-PSK identity once secure channels exist)." },
+    "of another identity while its PE is registered is refused. The credential is the PE's TLS-PSK identity "
+    "(secure.pe-registrar = psk), else the association's peer address." },
+  { "registrar.pool-authorization", SIM_PARAM_BOOL, "true", 0, 0, NULL,
+    "Mitigation pool-authorization (RFC 5355 §2.4): with secure.pe-registrar = psk, a registration is refused unless "
+    "the PE's key is authorized for the pool (the pools of its secure.keys entry)." },
   { "registrar.max-hr-rate", SIM_PARAM_DOUBLE, "0", 0, 1e9, NULL,
     "Mitigation registrar-rate-limits (RFC 5355 §2.13, PAPERS §2.3): handle resolutions per second a PU association "
     "may send; above it they are dropped (and counted). 0 = no limit; the papers use 1 and 100." },
@@ -116,6 +119,7 @@ registrar_config_from_params (const SimParams *p, RegistrarConfig *cfg)
   cfg->takeover_expiry = sim_params_time (p, "registrar.takeover-expiry");
   cfg->handle_table_max_pes = (guint) sim_params_int (p, "registrar.handle-table-max-pes");
   cfg->one_pe_per_credential = sim_params_bool (p, "registrar.one-pe-per-credential");
+  cfg->pool_authorization = sim_params_bool (p, "registrar.pool-authorization");
   cfg->max_hr_rate = sim_params_double (p, "registrar.max-hr-rate");
   cfg->max_eu_rate = sim_params_double (p, "registrar.max-eu-rate");
   cfg->rate_window = (guint) sim_params_int (p, "registrar.rate-window");
@@ -311,6 +315,16 @@ registrar_count_rx (Registrar *r, const CodecMessage *msg)
 
 /* Answer a bad or partly unknown message with one Operation Error (RFC 5354 §3.12). */
 static void
+send_error (Registrar *r, NetAssoc *assoc, CodecProtocol proto, const CodecErrorCause *causes, guint n);
+
+void
+registrar_send_error (Registrar *r, NetAssoc *assoc, CodecProtocol proto, guint16 cause)
+{
+  CodecErrorCause c = { .code = cause };
+  send_error (r, assoc, proto, &c, 1);
+}
+
+static void
 send_error (Registrar *r, NetAssoc *assoc, CodecProtocol proto, const CodecErrorCause *causes, guint n)
 {
   CodecMessage e = { 0 };
@@ -442,7 +456,7 @@ registrar_new (Net *net, NetHost *host, guint32 server_id, const RegistrarConfig
   g_assert (ok);
   r->out_conns = g_hash_table_new (g_int64_hash, g_int64_equal);
   r->pes = g_hash_table_new (g_direct_hash, g_direct_equal);
-  r->credential_pe = g_hash_table_new (g_direct_hash, g_direct_equal);
+  r->credential_pe = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   r->announcers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   r->peers = g_ptr_array_new ();
   r->enrp_in = g_ptr_array_new ();
@@ -479,6 +493,13 @@ registrar_free (Registrar *r)
   g_ptr_array_unref (r->scratch_sel);
   g_free (r->name);
   g_free (r);
+}
+
+void
+registrar_set_security (Registrar *r, RspSecurity *sec)
+{
+  g_return_if_fail (r != NULL && !r->started);
+  r->sec = sec;
 }
 
 void
@@ -571,7 +592,9 @@ registrar_record (Registrar *r, SimRecorder *rec, const char *module)
 #define C(field) { #field, G_STRUCT_OFFSET (RegistrarCounters, field) }
     C (unexpected), C (errors_sent), C (registrations), C (registrations_new),
     C (registrations_rejected), C (registrations_refused_identity), C (registrations_refused_binding),
-    C (deregistrations), C (deregistrations_refused), C (resolutions),
+    C (registrations_refused_security), C (registrations_refused_pool),
+    C (deregistrations), C (deregistrations_refused), C (deregistrations_refused_security),
+    C (resolutions_refused_security), C (unreachable_refused_security), C (enrp_refused_security), C (resolutions),
     C (resolutions_unknown), C (resolutions_refused), C (unreachable_refused),
     C (keep_alives), C (keep_alive_timeouts), C (send_failures), C (unreachable_reports),
     C (unreachable_removals), C (expiries), C (announces), C (updates_applied), C (updates_refused),

@@ -40,6 +40,7 @@
 #pragma once
 
 #include "models/handlespace.h"
+#include "models/rsp-secure.h"
 #include "sim/net.h"
 #include "sim/param.h"
 #include "sim/record.h"
@@ -71,7 +72,8 @@ typedef struct {
   SimTime  takeover_expiry;       /* an unfinished takeover is abandoned after this */
   guint    handle_table_max_pes;  /* PEs per HANDLE_TABLE_RESPONSE, >= 1 */
   /* Mitigations (RFC 5355 §2.1, §2.13; attacks/attack.h names them) */
-  gboolean one_pe_per_credential; /* a credential (the peer address) holds one PE identity at a time */
+  gboolean one_pe_per_credential; /* a credential (TLS-PSK identity, else the peer address) holds one PE identity */
+  gboolean pool_authorization;    /* with TLS-PSK: a PE's key must be authorized for the pool (secure.keys) */
   double   max_hr_rate;           /* handle resolutions per s and association; 0 = no limit */
   double   max_eu_rate;           /* ENDPOINT_UNREACHABLEs per s and association; 0 = no limit */
   guint    rate_window;           /* timestamps the rate estimator keeps per association, >= 2 */
@@ -101,6 +103,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Registrar, registrar_free)
 
 /* The static peer list for mentor discovery (copied; call before registrar_start). */
 void       registrar_set_peers (Registrar *r, const NetAddr *addrs, guint n);
+/*
+ * TLS (models/rsp-secure.h; before registrar_start): ASAP also on port 3864
+ * and ENRP on 9902 for the classes that use TLS, and the policy of RFC 5355
+ * §3: when a class requires security, what arrives without it (a
+ * registration, deregistration, resolution or unreachable report on plain
+ * ASAP; an ENRP message on plain ENRP) is refused with "Rejected due to
+ * security considerations" (RFC 5354 cause 0xa) and counted; with psk a
+ * registration must come from a PE's key authorized for the pool, and a
+ * registered identifier stays bound to the key that registered it.
+ */
+void       registrar_set_security (Registrar *r, RspSecurity *sec);
 /* Open the ports and begin: mentor discovery, or serving at once without peers. */
 void       registrar_start (Registrar *r);
 
@@ -150,8 +163,14 @@ typedef struct {
   guint64 registrations_rejected;
   guint64 registrations_refused_identity; /* ... of them: a second PE identity of one credential */
   guint64 registrations_refused_binding;  /* ... of them: another host's addresses or identity (address binding) */
+  guint64 registrations_refused_security; /* ... of them: not over TLS, or not a PE's key (RFC 5355 §2.1, §2.2, §2.15) */
+  guint64 registrations_refused_pool;     /* ... of them: the PE's key is not authorized for the pool (§2.4) */
   guint64 deregistrations;            /* PEs removed by DEREGISTRATION */
-  guint64 deregistrations_refused;    /* DEREGISTRATIONs refused: not from the PE itself (address binding) */
+  guint64 deregistrations_refused;    /* DEREGISTRATIONs refused: not from the PE itself (address binding, TLS identity) */
+  guint64 deregistrations_refused_security; /* ... not over TLS although secure.pe-registrar requires it */
+  guint64 resolutions_refused_security;     /* HANDLE_RESOLUTIONs not over TLS although secure.pu-registrar requires it */
+  guint64 unreachable_refused_security;     /* ENDPOINT_UNREACHABLEs not over TLS although required: ignored */
+  guint64 enrp_refused_security;            /* ENRP messages not over TLS although secure.registrar-registrar requires it */
   guint64 resolutions;                /* handle resolutions answered with PEs */
   guint64 resolutions_unknown;        /* answered with Unknown Pool Handle */
   guint64 resolutions_refused;        /* dropped by the per-association rate limit */

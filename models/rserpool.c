@@ -58,6 +58,7 @@ struct Rserpool {
   GPtrArray      *pus;          /* PoolUser* */
   GPtrArray      *clients;      /* CalcAppClient* */
   char           *pool_handle;
+  RspSecurity    *sec;           /* NULL when no class uses TLS */
   RserpoolObserver observer;
   gpointer        observer_data;
 };
@@ -154,6 +155,12 @@ rserpool_client (const Rserpool *m, guint k)
 {
   g_return_val_if_fail (k < m->clients->len, NULL);
   return m->clients->pdata[k];
+}
+
+RspSecurity *
+rserpool_security (const Rserpool *m)
+{
+  return m->sec;
 }
 
 const CalcAppConfig *
@@ -333,6 +340,16 @@ rserpool_create (const SimModelContext *ctx, GError **error)
   m->servers = g_ptr_array_new ();
   m->pus = g_ptr_array_new ();
   m->clients = g_ptr_array_new ();
+  g_autoptr (GError) sec_error = NULL;
+  m->sec = rsp_security_new (m->net, p, ctx->seed, &sec_error);
+  if (sec_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&sec_error));
+      pe_config_clear (&pecfg);
+      pu_config_clear (&pucfg);
+      rserpool_free (m);
+      return NULL;
+    }
 
   /* 2. Registrars. */
   g_autoptr (GArray) reg_addrs = g_array_new (FALSE, FALSE, sizeof (NetAddr));
@@ -343,6 +360,7 @@ rserpool_create (const SimModelContext *ctx, GError **error)
       g_array_append_val (reg_addrs, a);
       Registrar *r = registrar_new (m->net, h, i + 1, &rcfg, ctx->seed);
       registrar_set_resolution_observer (r, on_resolution, m);
+      registrar_set_security (r, m->sec);
       g_ptr_array_add (m->registrars, r);
     }
   g_autoptr (GArray) peers = g_array_new (FALSE, FALSE, sizeof (NetAddr));
@@ -367,6 +385,7 @@ rserpool_create (const SimModelContext *ctx, GError **error)
       if (pe_lists)
         rotated_list (reg_addrs, j, pecfg.hunt.registrars);
       PoolElement *pe = pe_new (m->net, h, j, &pecfg, ctx->seed);
+      pe_set_security (pe, m->sec);
       g_ptr_array_add (m->pes, pe);
       g_ptr_array_add (m->servers, calcapp_server_new (pe, &m->calcapp));
     }
@@ -376,6 +395,7 @@ rserpool_create (const SimModelContext *ctx, GError **error)
       if (pu_lists)
         rotated_list (reg_addrs, k, pucfg.hunt.registrars);
       PoolUser *pu = pu_new (m->net, h, k, &pucfg, ctx->seed);
+      pu_set_security (pu, m->sec);
       g_ptr_array_add (m->pus, pu);
       CalcAppClient *c = calcapp_client_new (pu, &m->calcapp, k, ctx->seed);
       g_ptr_array_add (m->clients, c);
@@ -384,6 +404,26 @@ rserpool_create (const SimModelContext *ctx, GError **error)
   pu_config_clear (&pucfg);
   for (guint k = 0; k < n_pus; k++)
     calcapp_client_set_observer (m->clients->pdata[k], on_calcapp_event, m);
+
+  /* Every honest host's TLS contexts now, so that a certificate that cannot be loaded stops the run here. */
+  for (guint i = 0; i < n_reg; i++)
+    if (!rsp_security_prepare (m->sec, registrar_host (m->registrars->pdata[i]), RSP_ROLE_REGISTRAR, error))
+      {
+        rserpool_free (m);
+        return NULL;
+      }
+  for (guint j = 0; j < n_pes; j++)
+    if (!rsp_security_prepare (m->sec, pe_host (m->pes->pdata[j]), RSP_ROLE_PE, error))
+      {
+        rserpool_free (m);
+        return NULL;
+      }
+  for (guint k = 0; k < n_pus; k++)
+    if (!rsp_security_prepare (m->sec, pu_host (m->pus->pdata[k]), RSP_ROLE_PU, error))
+      {
+        rserpool_free (m);
+        return NULL;
+      }
 
   /* 6. Start. */
   for (guint i = 0; i < n_reg; i++)
@@ -419,6 +459,7 @@ rserpool_finish (gpointer model, const SimModelContext *ctx)
   Rserpool *m = model;
   SimRecorder *rec = ctx->recorder;
   net_record (m->net, rec);
+  rsp_security_record (m->sec, rec);
   if (m->record_entities)
     {
       for (guint i = 0; i < m->registrars->len; i++)
@@ -460,6 +501,7 @@ rserpool_free (gpointer model)
     pe_free (m->pes->pdata[j]);
   for (guint i = 0; i < m->registrars->len; i++)
     registrar_free (m->registrars->pdata[i]);
+  rsp_security_free (m->sec);  /* after the entities (their channels end with them), before the network */
   net_free (m->net);
   g_ptr_array_unref (m->clients);
   g_ptr_array_unref (m->pus);

@@ -67,5 +67,7 @@ PoolUser      *rserpool_pu (const Rserpool *m, guint k);
 CalcAppClient *rserpool_client (const Rserpool *m, guint k);
 /* The CalcApp configuration the run uses (with the job interval from calcapp.target-load). */
 const CalcAppConfig *rserpool_calcapp_config (const Rserpool *m);
+/* The run's security (secure.* keys; models/rsp-secure.h), NULL when no class uses TLS. */
+RspSecurity   *rserpool_security (const Rserpool *m);
 
 G_END_DECLS

@@ -227,7 +227,9 @@ typedef struct {
 } SecureKey;
 
 struct SecureKeyTable {
-  GHashTable *keys;   /* identity -> SecureKey* (lookups only, never iterated) */
+  GHashTable        *keys;      /* identity -> SecureKey* (lookups only, never iterated) */
+  SecureKeyResolver  resolver;  /* asked on a miss; its answers are cached in keys */
+  gpointer           resolver_data;
 };
 
 static void
@@ -266,10 +268,27 @@ secure_key_table_add (SecureKeyTable *table, const char *identity, const guint8 
   g_hash_table_replace (table->keys, g_strdup (identity), k);
 }
 
+void
+secure_key_table_set_resolver (SecureKeyTable *table, SecureKeyResolver resolver, gpointer user_data)
+{
+  table->resolver = resolver;
+  table->resolver_data = user_data;
+}
+
 GBytes *
 secure_key_table_lookup (const SecureKeyTable *table, const char *identity)
 {
   SecureKey *k = g_hash_table_lookup (table->keys, identity);
+  if (k == NULL && table->resolver != NULL && *identity != '\0' && strlen (identity) <= 128)
+    {
+      guint8 key[64];
+      gsize len = 0;
+      if (!table->resolver (identity, key, &len, table->resolver_data) || len < 1 || len > sizeof key)
+        return NULL;
+      /* The cache is not part of the table's observable state: the resolver's answer is fixed. */
+      secure_key_table_add ((SecureKeyTable *) table, identity, key, len);
+      k = g_hash_table_lookup (table->keys, identity);
+    }
   return k != NULL ? k->key : NULL;
 }
 
@@ -332,7 +351,8 @@ add_ext (X509 *x, X509 *issuer, int nid, const char *value)
 
 /* Programmer-visible failures only: with valid arguments OpenSSL does not refuse these steps. */
 static SecureCert *
-make_cert (const SecureCert *ca, const char *name, guint64 seed, SimTime not_before, SimTime not_after)
+make_cert (const SecureCert *ca, const char *name, const char *ip, guint64 seed, SimTime not_before,
+           SimTime not_after)
 {
   g_return_val_if_fail (name != NULL && *name != '\0', NULL);
   g_return_val_if_fail (ca == NULL || ca->key != NULL, NULL);
@@ -364,7 +384,8 @@ make_cert (const SecureCert *ca, const char *name, guint64 seed, SimTime not_bef
     }
   else
     {
-      g_autofree char *san = g_strdup_printf ("DNS:%s", name);
+      g_autofree char *san = ip != NULL ? g_strdup_printf ("DNS:%s,IP:%s", name, ip)
+                                        : g_strdup_printf ("DNS:%s", name);
       add_ext (x, issuer, NID_authority_key_identifier, "keyid:always");
       add_ext (x, issuer, NID_basic_constraints, "critical,CA:FALSE");
       add_ext (x, issuer, NID_key_usage, "critical,digitalSignature");
@@ -380,14 +401,22 @@ make_cert (const SecureCert *ca, const char *name, guint64 seed, SimTime not_bef
 SecureCert *
 secure_cert_new_ca (const char *name, guint64 seed, SimTime not_before, SimTime not_after)
 {
-  return make_cert (NULL, name, seed, not_before, not_after);
+  return make_cert (NULL, name, NULL, seed, not_before, not_after);
 }
 
 SecureCert *
 secure_cert_issue (const SecureCert *ca, const char *name, guint64 seed, SimTime not_before, SimTime not_after)
 {
   g_return_val_if_fail (ca != NULL, NULL);
-  return make_cert (ca, name, seed, not_before, not_after);
+  return make_cert (ca, name, NULL, seed, not_before, not_after);
+}
+
+SecureCert *
+secure_cert_issue_ip (const SecureCert *ca, const char *name, const char *ip, guint64 seed, SimTime not_before,
+                      SimTime not_after)
+{
+  g_return_val_if_fail (ca != NULL && ip != NULL, NULL);
+  return make_cert (ca, name, ip, seed, not_before, not_after);
 }
 
 static void
@@ -508,17 +537,20 @@ typedef struct {
 
 struct SecureChannel {
   SecureContext *ctx;          /* NULL once dead */
-  NetAssoc      *assoc;        /* NULL once gone */
+  NetAssoc      *assoc;        /* the association it is the layer of; NULL once gone */
   SSL           *ssl;          /* NULL once dead */
   SimRng         rng;
-  SecureChannelCallbacks cb;
+  SecureChannelCallbacks cb;   /* the channel API's upper layer (adapter), or none */
   gpointer       user_data;
+  gboolean       adapter;      /* opened through secure_channel_connect/accept: holds a reference */
   GQueue         pending;      /* SecurePending* waiting for the handshake */
   GQueue         input;        /* SecureInput* received, waiting for their turn */
   gboolean       input_busy;   /* one input is being charged or processed */
+  guint          sending;      /* messages being protected (CPU jobs) */
+  gboolean       shutdown;     /* the upper layer asked for a graceful shutdown */
   char          *peer_identity;
   GList          link;         /* in ctx->channels */
-  guint          refs;         /* 1 while alive, + 1 per CPU job and per running function */
+  guint          refs;         /* 1 while alive, + 1 for the adapter, + 1 per CPU job and per running function */
   gboolean       dead;
   gboolean       up;           /* handshake complete */
   gboolean       hs_charged;   /* server: the handshake's CPU cost is paid */
@@ -575,9 +607,13 @@ input_free (gpointer data)
   g_free (in);
 }
 
-static void assoc_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data);
-static void assoc_receive (NetAssoc *assoc, const NetMessage *msg, gpointer user_data);
-static const NetAssocCallbacks secure_assoc_callbacks = { assoc_event, assoc_receive };
+static void     layer_up (NetAssoc *assoc, gpointer data);
+static gboolean layer_send (NetAssoc *assoc, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg,
+                            gpointer data);
+static void     layer_receive (NetAssoc *assoc, const NetMessage *msg, gpointer data);
+static void     layer_shutdown (NetAssoc *assoc, gpointer data);
+static void     layer_gone (NetAssoc *assoc, gboolean told, gpointer data);
+static const NetAssocLayer secure_layer = { layer_up, layer_send, layer_receive, layer_shutdown, layer_gone };
 
 /* The channel ends: no more callbacks; abort_assoc aborts a still-open association. */
 static void
@@ -674,17 +710,23 @@ secure_context_new (NetHost *host, guint64 seed, const SecureConfig *cfg, GError
     {
       SSL_CTX_set_session_cache_mode (ctx->ssl_ctx, SSL_SESS_CACHE_OFF);
       SSL_CTX_clear_options (ctx->ssl_ctx, SSL_OP_ENABLE_MIDDLEBOX_COMPAT);
-      if (cfg->mode == SECURE_MODE_PSK)
+      if (cfg->server)
         {
-          if (cfg->server)
+          /* A server takes both kinds of client when it has both a key table and a certificate. */
+          if (cfg->keys != NULL)
             SSL_CTX_set_psk_server_callback (ctx->ssl_ctx, psk_server_cb);
-          else
-            SSL_CTX_set_psk_client_callback (ctx->ssl_ctx, psk_client_cb);
+          if (cfg->cert != NULL)
+            ok = SSL_CTX_use_certificate (ctx->ssl_ctx, cfg->cert->x509) == 1
+                 && SSL_CTX_use_PrivateKey (ctx->ssl_ctx, cfg->cert->key) == 1
+                 && SSL_CTX_check_private_key (ctx->ssl_ctx) == 1;
         }
-      else if (cfg->server)
-        ok = SSL_CTX_use_certificate (ctx->ssl_ctx, cfg->cert->x509) == 1
-             && SSL_CTX_use_PrivateKey (ctx->ssl_ctx, cfg->cert->key) == 1
-             && SSL_CTX_check_private_key (ctx->ssl_ctx) == 1;
+      else if (cfg->mode == SECURE_MODE_PSK)
+        {
+          /* A PSK client trusts no certificate: a server that does not take its key cannot
+           * complete the handshake with a certificate instead. */
+          SSL_CTX_set_psk_client_callback (ctx->ssl_ctx, psk_client_cb);
+          SSL_CTX_set_verify (ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
+        }
       else
         {
           SSL_CTX_set_verify (ctx->ssl_ctx, SSL_VERIFY_PEER, NULL);
@@ -721,27 +763,14 @@ secure_context_stats (const SecureContext *ctx)
   return &ctx->stats;
 }
 
-void
-secure_context_host_crashed (SecureContext *ctx)
-{
-  while (ctx->channels.head != NULL)
-    {
-      SecureChannel *ch = ctx->channels.head->data;
-      ch->assoc = NULL;
-      channel_kill (ch, FALSE);
-    }
-}
-
 /* ---- channels: plumbing ------------------------------------------------------ */
 
 static SecureChannel *
-channel_new (SecureContext *ctx, NetAddr peer, const SecureChannelCallbacks *callbacks, gpointer user_data)
+channel_new (SecureContext *ctx, NetAddr peer)
 {
   SecureChannel *ch = g_new0 (SecureChannel, 1);
   ch->ctx = ctx;
   ch->refs = 1;
-  ch->cb = *callbacks;
-  ch->user_data = user_data;
   g_queue_init (&ch->pending);
   ch->link.data = ch;
   g_queue_push_tail_link (&ctx->channels, &ch->link);
@@ -776,7 +805,7 @@ channel_flush (SecureChannel *ch, NetKind kind)
   int got = BIO_read (wbio, buf, (int) n);
   g_assert (got == (int) n);
   g_autoptr (GBytes) bytes = g_bytes_new_take (buf, n);
-  if (ch->assoc != NULL && net_assoc_send (ch->assoc, 0, ch->ctx->cfg.ppid, kind, bytes))
+  if (ch->assoc != NULL && net_assoc_layer_send (ch->assoc, 0, ch->ctx->cfg.ppid, kind, bytes))
     ch->ctx->stats.bytes_sent += n;
 }
 
@@ -804,15 +833,7 @@ classify (SecureChannel *ch)
   return SECURE_FAIL_PROTOCOL;
 }
 
-/* Tell the upper layer ev (unless the channel died meanwhile). */
-static void
-channel_emit (SecureChannel *ch, NetAssocEvent ev)
-{
-  if (!ch->dead && ch->cb.event != NULL)
-    ch->cb.event (ch, ev, ch->user_data);
-}
-
-/* TLS failed: send its alert, abort the association, tell the upper layer, end. */
+/* TLS failed: send its alert, abort the association; the upper layer gets CANT_START or COMM_LOST. */
 static void
 channel_fail (SecureChannel *ch, SecureFailure why)
 {
@@ -821,12 +842,18 @@ channel_fail (SecureChannel *ch, SecureFailure why)
   ch->ctx->stats.failures[why]++;
   channel_flush (ch, ch->ctx->kind_alert);
   if (ch->assoc != NULL)
-    {
-      net_assoc_abort (ch->assoc);
-      ch->assoc = NULL;
-    }
-  channel_emit (ch, ch->up ? NET_ASSOC_COMM_LOST : NET_ASSOC_CANT_START);
-  channel_kill (ch, FALSE);
+    net_assoc_layer_fail (ch->assoc, ch->up ? NET_ASSOC_COMM_LOST : NET_ASSOC_CANT_START);  /* -> layer_gone */
+  else
+    channel_kill (ch, FALSE);
+}
+
+/* The upper layer asked for a shutdown and every message it sent is on the wire: shut the wire down. */
+static void
+channel_shutdown_if_idle (SecureChannel *ch)
+{
+  if (!ch->dead && ch->shutdown && ch->up && ch->sending == 0 && g_queue_is_empty (&ch->pending)
+      && ch->assoc != NULL)
+    net_assoc_layer_shutdown (ch->assoc);
 }
 
 static void
@@ -861,12 +888,15 @@ handshake_op (const SecureContext *ctx)
 typedef struct {
   SecureChannel *ch;
   SecurePending *msg;
+  gboolean       ran;
 } SecureJob;
 
 static void
 job_free (gpointer data)
 {
   SecureJob *job = data;
+  if (!job->ran)
+    job->ch->sending--;
   channel_unref (job->ch);
   pending_free (job->msg);
   g_free (job);
@@ -883,6 +913,8 @@ send_job (NetHost *host, gpointer data)
 {
   SecureJob *job = data;
   SecureChannel *ch = job->ch;
+  job->ran = TRUE;
+  ch->sending--;
   if (ch->dead || ch->assoc == NULL)
     return;
   gsize len;
@@ -907,6 +939,7 @@ send_job (NetHost *host, gpointer data)
     }
   ch->ctx->stats.records_sent += records_for (len);
   channel_flush (ch, job->msg->kind);
+  channel_shutdown_if_idle (ch);
 }
 
 /* Protect msg after the CPU cost of its records (takes msg). */
@@ -916,16 +949,16 @@ channel_send_now (SecureChannel *ch, SecurePending *msg)
   SecureJob *job = g_new0 (SecureJob, 1);
   job->ch = channel_ref (ch);
   job->msg = msg;
+  ch->sending++;
   channel_charge (ch, SECURE_OP_RECORD, records_for (g_bytes_get_size (msg->data)), msg->kind, send_job, job,
                   job_free);
 }
 
-gboolean
-secure_channel_send (SecureChannel *ch, guint16 stream, guint32 ppid, NetKind kind, GBytes *plain)
+static gboolean
+channel_send (SecureChannel *ch, guint16 stream, guint32 ppid, NetKind kind, GBytes *plain)
 {
-  g_return_val_if_fail (ch != NULL && plain != NULL, FALSE);
   g_return_val_if_fail (g_bytes_get_size (plain) <= G_MAXINT - SECURE_HEADER, FALSE);
-  if (ch->dead || ch->assoc == NULL)
+  if (ch->dead || ch->assoc == NULL || ch->shutdown)
     return FALSE;
   SecurePending *msg = g_new0 (SecurePending, 1);
   msg->stream = stream;
@@ -966,13 +999,14 @@ channel_handshake (SecureChannel *ch)
   channel_flush (ch, ctx->kind_handshake);
   ch->up = TRUE;
   ctx->stats.handshakes++;
-  channel_emit (ch, NET_ASSOC_UP);
-  if (ch->dead)
-    return FALSE;
   SecurePending *msg;
   while ((msg = g_queue_pop_head (&ch->pending)) != NULL)
     channel_send_now (ch, msg);
-  return TRUE;
+  channel_ref (ch);
+  net_assoc_layer_ready (ch->assoc);
+  gboolean alive = !ch->dead;
+  channel_unref (ch);
+  return alive;
 }
 
 static void
@@ -999,8 +1033,9 @@ channel_deliver (SecureChannel *ch, GByteArray *plain, NetKind kind)
     .kind = kind,
   };
   m.data = g_bytes_new (p + SECURE_HEADER, plain->len - SECURE_HEADER);
-  if (ch->cb.receive != NULL)
-    ch->cb.receive (ch, &m, ch->user_data);
+  channel_ref (ch);
+  net_assoc_layer_deliver (ch->assoc, &m);
+  channel_unref (ch);
   g_bytes_unref (m.data);
 }
 
@@ -1107,10 +1142,12 @@ input_next (SecureChannel *ch)
   channel_charge (ch, op, n, in->kind, input_job, in, input_free);
 }
 
+/* ---- the layer ------------------------------------------------------------------ */
+
 static void
-assoc_receive (NetAssoc *assoc, const NetMessage *msg, gpointer user_data)
+layer_receive (NetAssoc *assoc, const NetMessage *msg, gpointer data)
 {
-  SecureChannel *ch = user_data;
+  SecureChannel *ch = data;
   if (ch->dead)
     return;
   SecureInput *in = g_new0 (SecureInput, 1);
@@ -1121,27 +1158,117 @@ assoc_receive (NetAssoc *assoc, const NetMessage *msg, gpointer user_data)
 }
 
 static void
-assoc_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
+layer_up (NetAssoc *assoc, gpointer data)
 {
-  SecureChannel *ch = user_data;
+  SecureChannel *ch = data;
+  if (!ch->dead && !ch->ctx->cfg.server)
+    channel_charge (ch, handshake_op (ch->ctx), 1, ch->ctx->kind_handshake, start_job, channel_ref (ch),
+                    channel_unref_cb);
+}
+
+static gboolean
+layer_send (NetAssoc *assoc, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg, gpointer data)
+{
+  return channel_send (data, stream, ppid, kind, msg);
+}
+
+static void
+layer_shutdown (NetAssoc *assoc, gpointer data)
+{
+  SecureChannel *ch = data;
   if (ch->dead)
     return;
-  if (ev == NET_ASSOC_UP)
+  if (!ch->up)
     {
-      if (!ch->ctx->cfg.server)
-        channel_charge (ch, handshake_op (ch->ctx), 1, ch->ctx->kind_handshake, start_job, channel_ref (ch),
-                        channel_unref_cb);
+      /* The upper layer is not up yet: end as an association does before it is established. */
+      net_assoc_abort (assoc);
       return;
     }
-  /* Terminal: the association is gone. */
+  ch->shutdown = TRUE;
+  channel_shutdown_if_idle (ch);
+}
+
+static void
+layer_gone (NetAssoc *assoc, gboolean told, gpointer data)
+{
+  SecureChannel *ch = data;
   ch->assoc = NULL;
-  channel_ref (ch);
-  channel_emit (ch, ev);
+  ch->refs++;
   channel_kill (ch, FALSE);
+  if (ch->adapter && !told)
+    {
+      /* No terminal event will reach the adapter: drop its reference here. */
+      ch->adapter = FALSE;
+      ch->refs--;
+    }
   channel_unref (ch);
 }
 
-/* ---- channels: API --------------------------------------------------------------- */
+SecureChannel *
+secure_attach (SecureContext *ctx, NetAssoc *assoc, const char *peer_name)
+{
+  g_return_val_if_fail (ctx != NULL && assoc != NULL, NULL);
+  g_return_val_if_fail (ctx->cfg.server || ctx->cfg.mode != SECURE_MODE_CERT || peer_name != NULL, NULL);
+  SecureChannel *ch = channel_new (ctx, net_assoc_peer_addr (assoc));
+  if (!ctx->cfg.server && peer_name != NULL)
+    {
+      NetAddr ip;
+      if (net_addr_parse (peer_name, &ip))
+        {
+          if (ctx->cfg.mode == SECURE_MODE_CERT)
+            X509_VERIFY_PARAM_set1_ip_asc (SSL_get0_param (ch->ssl), peer_name);
+        }
+      else
+        {
+          SSL_set_tlsext_host_name (ch->ssl, peer_name);
+          if (ctx->cfg.mode == SECURE_MODE_CERT)
+            SSL_set1_host (ch->ssl, peer_name);
+        }
+    }
+  ch->assoc = assoc;
+  net_assoc_set_layer (assoc, &secure_layer, ch);
+  return ch;
+}
+
+SecureChannel *
+secure_assoc_channel (const NetAssoc *assoc)
+{
+  return net_assoc_layer_data (assoc, &secure_layer);
+}
+
+/* ---- the channel API (an upper layer that speaks SecureChannel) ---------------------- */
+
+static void
+adapter_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
+{
+  SecureChannel *ch = user_data;
+  if (ch->cb.event != NULL)
+    ch->cb.event (ch, ev, ch->user_data);
+  if (ev != NET_ASSOC_UP && ch->adapter)
+    {
+      ch->adapter = FALSE;
+      channel_unref (ch);
+    }
+}
+
+static void
+adapter_receive (NetAssoc *assoc, const NetMessage *msg, gpointer user_data)
+{
+  SecureChannel *ch = user_data;
+  if (ch->cb.receive != NULL)
+    ch->cb.receive (ch, msg, ch->user_data);
+}
+
+static const NetAssocCallbacks adapter_callbacks = { adapter_event, adapter_receive };
+
+static SecureChannel *
+adapter_wrap (SecureChannel *ch, const SecureChannelCallbacks *callbacks, gpointer user_data)
+{
+  ch->cb = *callbacks;
+  ch->user_data = user_data;
+  ch->adapter = TRUE;
+  return channel_ref (ch);
+}
 
 SecureChannel *
 secure_channel_connect (SecureContext *ctx, NetAddr dst, guint16 port, const char *peer_name,
@@ -1149,15 +1276,10 @@ secure_channel_connect (SecureContext *ctx, NetAddr dst, guint16 port, const cha
 {
   g_return_val_if_fail (ctx != NULL && !ctx->cfg.server && callbacks != NULL, NULL);
   g_return_val_if_fail (ctx->cfg.mode != SECURE_MODE_CERT || peer_name != NULL, NULL);
-  SecureChannel *ch = channel_new (ctx, dst, callbacks, user_data);
-  if (peer_name != NULL)
-    {
-      SSL_set_tlsext_host_name (ch->ssl, peer_name);
-      if (ctx->cfg.mode == SECURE_MODE_CERT)
-        SSL_set1_host (ch->ssl, peer_name);
-    }
-  ch->assoc = net_assoc_connect (ctx->host, dst, port, &secure_assoc_callbacks, ch);
-  return ch;
+  NetAssoc *assoc = net_assoc_connect (ctx->host, dst, port, &adapter_callbacks, NULL);
+  SecureChannel *ch = secure_attach (ctx, assoc, peer_name);
+  net_assoc_set_callbacks (assoc, &adapter_callbacks, ch);
+  return adapter_wrap (ch, callbacks, user_data);
 }
 
 SecureChannel *
@@ -1165,17 +1287,26 @@ secure_channel_accept (SecureContext *ctx, NetAssoc *assoc, const SecureChannelC
                        gpointer user_data)
 {
   g_return_val_if_fail (ctx != NULL && ctx->cfg.server && assoc != NULL && callbacks != NULL, NULL);
-  SecureChannel *ch = channel_new (ctx, net_assoc_peer_addr (assoc), callbacks, user_data);
-  ch->assoc = assoc;
-  net_assoc_set_callbacks (assoc, &secure_assoc_callbacks, ch);
-  return ch;
+  SecureChannel *ch = secure_attach (ctx, assoc, NULL);
+  net_assoc_set_callbacks (assoc, &adapter_callbacks, ch);
+  return adapter_wrap (ch, callbacks, user_data);
+}
+
+gboolean
+secure_channel_send (SecureChannel *ch, guint16 stream, guint32 ppid, NetKind kind, GBytes *plain)
+{
+  g_return_val_if_fail (ch != NULL && plain != NULL, FALSE);
+  if (ch->dead || ch->assoc == NULL)
+    return FALSE;
+  return net_assoc_send (ch->assoc, stream, ppid, kind, plain);
 }
 
 void
 secure_channel_abort (SecureChannel *ch)
 {
   g_return_if_fail (ch != NULL);
-  channel_kill (ch, TRUE);
+  if (ch->assoc != NULL)
+    net_assoc_abort (ch->assoc);  /* -> layer_gone, which drops the adapter's reference */
 }
 
 gboolean

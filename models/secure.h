@@ -4,19 +4,24 @@
  * a scenario CA, deterministic, with CPU costs (DESIGN.md §5, RFC 5355 §2.1–2.7,
  * §3: "RSerPool ... security mechanisms ... TLS").
  *
- * A SecureChannel wraps one NetAssoc. The upper layer sends plaintext
- * messages with secure_channel_send() and receives them with the ORIGINAL
- * PPID, stream and kind through SecureChannelCallbacks, which mirror
- * NetAssocCallbacks. Every SCTP message of a secure association carries TLS
- * records only (see the top comment of secure.c for the framing, the costs,
- * the randomness and the failures).
+ * A SecureChannel is a layer inside one NetAssoc (sim/net-assoc.h,
+ * NetAssocLayer): secure_attach() puts TLS into an association just opened or
+ * accepted, and the upper layer goes on using the NetAssoc as it would
+ * without TLS — net_assoc_send() takes plaintext, the callbacks receive
+ * plaintext with the ORIGINAL PPID, stream and kind, NET_ASSOC_UP comes once
+ * the handshake is complete, a TLS failure is a terminal event. Every SCTP
+ * message of a secure association carries TLS records only (see the top
+ * comment of secure.c for the framing, the costs, the randomness and the
+ * failures). secure_assoc_channel() finds the channel of an association, for
+ * the peer's authenticated identity.
  *
- * Lifetime mirrors NetAssoc: after a terminal event returns, or when
- * secure_channel_abort() returns, the channel is gone. When the host crashes
- * (the network drops its associations without callbacks) the upper layer
- * calls secure_context_host_crashed(), which forgets every channel of the
- * context. A context frees its remaining channels when it is freed, aborting
- * their associations: free contexts before the network.
+ * secure_channel_connect/accept are the same for an upper layer that prefers
+ * SecureChannel * in its callbacks (SecureChannelCallbacks).
+ *
+ * Lifetime: the channel lives as long as its association (a host crash, an
+ * abort or a terminal event ends both). A context frees its remaining
+ * channels when it is freed, aborting their associations: free contexts
+ * before the network.
  */
 #pragma once
 
@@ -90,6 +95,13 @@ void            secure_key_table_free (SecureKeyTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecureKeyTable, secure_key_table_free)
 /* Add or replace identity's key (1..64 bytes; identity 1..128 bytes of text). */
 void     secure_key_table_add (SecureKeyTable *table, const char *identity, const guint8 *key, gsize len);
+/*
+ * A resolver gives the key of an identity the table does not hold yet (TRUE,
+ * key[0 .. *len), 1 <= *len <= 64), or FALSE for an identity without a key;
+ * its answers are cached. Keys of a scenario's many hosts come from one.
+ */
+typedef gboolean (*SecureKeyResolver) (const char *identity, guint8 key[64], gsize *len, gpointer user_data);
+void     secure_key_table_set_resolver (SecureKeyTable *table, SecureKeyResolver resolver, gpointer user_data);
 /* The key of identity (borrowed), or NULL. */
 GBytes  *secure_key_table_lookup (const SecureKeyTable *table, const char *identity);
 /* Authorize identity (added before) for the pool with this handle. */
@@ -110,6 +122,9 @@ gboolean secure_key_table_may_serve (const SecureKeyTable *table, const char *id
 SecureCert *secure_cert_new_ca (const char *name, guint64 seed, SimTime not_before, SimTime not_after);
 SecureCert *secure_cert_issue (const SecureCert *ca, const char *name, guint64 seed, SimTime not_before,
                                SimTime not_after);
+/* The same with an IP address (text) in subjectAltName: a client that connects to that address verifies it. */
+SecureCert *secure_cert_issue_ip (const SecureCert *ca, const char *name, const char *ip, guint64 seed,
+                                  SimTime not_before, SimTime not_after);
 /* Load a certificate and (nullable) its key from PEM files. */
 SecureCert *secure_cert_load (const char *cert_path, const char *key_path, GError **error);
 void        secure_cert_free (SecureCert *cert);
@@ -148,9 +163,10 @@ typedef struct {
   SecureMode            mode;        /* PSK or CERT */
   gboolean              server;      /* TLS server (the accepting side) */
   const char           *label;       /* names the context in stream names ("asap", "enrp") */
-  const SecureKeyTable *keys;        /* PSK: server: every identity it accepts; client: holds its own */
+  const SecureKeyTable *keys;        /* PSK: client: holds its own; server (optional with CERT): the identities
+                                      * it accepts */
   const char           *identity;    /* PSK client: the identity it presents */
-  const SecureCert     *cert;        /* CERT server: its certificate and key */
+  const SecureCert     *cert;        /* server: its certificate and key (CERT; optional with PSK: then both) */
   const SecureCert     *trust;       /* CERT client: the CA it trusts */
   guint32               ppid;        /* outer PPID of the TLS records (0: none) */
 } SecureConfig;
@@ -168,8 +184,17 @@ SecureContext *secure_context_new (NetHost *host, guint64 seed, const SecureConf
 void           secure_context_free (SecureContext *ctx);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecureContext, secure_context_free)
 const SecureStats *secure_context_stats (const SecureContext *ctx);
-/* The host crashed: forget every channel (their associations are gone). */
-void           secure_context_host_crashed (SecureContext *ctx);
+
+/*
+ * Put TLS into assoc (client: just after net_assoc_connect, before it is
+ * established; server: in the NetAcceptFn). peer_name: what the client
+ * verifies (CERT): a host name (DNS subjectAltName, also sent as SNI) or an
+ * IPv4 address in text (IP subjectAltName); NULL on the server. The channel
+ * belongs to the association.
+ */
+SecureChannel *secure_attach (SecureContext *ctx, NetAssoc *assoc, const char *peer_name);
+/* The TLS channel of assoc, or NULL for an association without TLS. */
+SecureChannel *secure_assoc_channel (const NetAssoc *assoc);
 
 typedef struct {
   /* NET_ASSOC_UP once the TLS handshake is complete; a failed handshake is

@@ -133,6 +133,32 @@ static const ResultsMetric metrics[] = {
   { "registrar.registrations_refused_binding", "scalar", "1",
     "Rejected registrations naming another host's addresses or an identity registered from another host "
     "(registrar.address-binding)." },
+  { "registrar.registrations_refused_security", "scalar", "1",
+    "Rejected registrations (cause 0xa) that did not come over TLS although secure.pe-registrar requires it, or "
+    "(psk) not from a PE's key (RFC 5355 §2.1, §2.2, §2.15)." },
+  { "registrar.registrations_refused_pool", "scalar", "1",
+    "Rejected registrations (cause 0xa) from a PE key not authorized for the pool (registrar.pool-authorization, "
+    "RFC 5355 §2.4)." },
+  { "registrar.deregistrations_refused_security", "scalar", "1",
+    "Refused DEREGISTRATIONs (cause 0xa) that did not come over TLS although secure.pe-registrar requires it." },
+  { "registrar.resolutions_refused_security", "scalar", "1",
+    "HANDLE_RESOLUTIONs answered with cause 0xa: not over TLS although secure.pu-registrar requires it." },
+  { "registrar.unreachable_refused_security", "scalar", "1",
+    "ENDPOINT_UNREACHABLEs ignored: not over TLS although secure.pu-registrar requires it." },
+  { "registrar.enrp_refused_security", "scalar", "1",
+    "ENRP messages refused (ENRP_ERROR cause 0xa): not over TLS although secure.registrar-registrar requires it "
+    "(RFC 5355 §2.5)." },
+  { "secure.handshakes.*", "scalar", "1",
+    "TLS handshakes completed, per channel class and side (secure.handshakes.<class>.<client|server>)." },
+  { "secure.failures.*", "scalar", "1",
+    "TLS channels failed, per class, side and reason (secure.failures.<class>.<side>.<reason>): psk, cert, cert-time, alert, record (tampered or replayed), "
+    "protocol." },
+  { "secure.records_sent.*", "scalar", "1",
+    "TLS application records sent (per class and side)." },
+  { "secure.records_received.*", "scalar", "1",
+    "TLS application records received and authenticated (per class and side)." },
+  { "secure.tls_bytes_sent.*", "scalar", "B",
+    "Bytes of TLS records handed to the associations, handshakes and alerts included (per class and side)." },
   { "registrar.deregistrations_refused", "scalar", "1",
     "DEREGISTRATIONs refused: not from the PE's own addresses (registrar.address-binding, RFC 5352 §2.2.2)." },
   { "registrar.resolutions_refused", "scalar", "1",

@@ -18,6 +18,7 @@
 #include "models/netload.h"
 #include "models/registrar.h"
 #include "models/rserpool.h"
+#include "models/rsp-secure.h"
 #include "results/oracle.h"
 #include "sim/net.h"
 
@@ -66,7 +67,8 @@ cmd_param_table (void)
   sim_param_table_add (t, net, n);
   /* The protocol modules' keys (model rserpool assembles them) and the oracle's. */
   const SimParamDecl *(*const tables[]) (gsize *) = {
-    registrar_params, pe_params, pu_params, calcapp_params, results_oracle_params, attack_params,
+    registrar_params, pe_params, pu_params, calcapp_params, rsp_security_params, results_oracle_params,
+    attack_params,
   };
   for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
     {

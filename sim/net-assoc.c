@@ -101,6 +101,11 @@ struct NetAssoc {
   SimRng     rng;             /* "net/host/<h>/assoc/<peer>:<port>/<lport>#n": tags, TSN, jitter */
   NetAssocCallbacks cb;
   gpointer   user_data;
+  /* An optional layer between the wire and the upper layer (net-assoc.h). */
+  const NetAssocLayer *layer;
+  gpointer   layer_data;
+  gboolean   layer_ready;
+  gboolean   terminating;     /* destroy() from terminate(): the upper layer is told next */
 };
 
 #define COOKIE_FIXED 40
@@ -408,6 +413,14 @@ destroy (NetAssoc *a)
   g_clear_pointer (&a->above, g_array_unref);
   g_clear_pointer (&a->peer_addrs, g_array_unref);
   g_clear_pointer (&a->cookie, g_bytes_unref);
+  if (a->layer != NULL)
+    {
+      const NetAssocLayer *layer = a->layer;
+      a->layer = NULL;
+      if (layer->gone != NULL)
+        layer->gone (a, a->terminating && a->cb.event != NULL, a->layer_data);
+      a->layer_data = NULL;
+    }
   assoc_unref (a);
 }
 
@@ -429,6 +442,7 @@ terminate (NetAssoc *a, NetAssocEvent ev)
   if (a->dead)
     return;
   assoc_ref (a);
+  a->terminating = TRUE;
   destroy (a);
   if (a->cb.event != NULL)
     a->cb.event (a, ev, a->user_data);
@@ -652,10 +666,20 @@ transmit_new (NetAssoc *a, OutChunk *c)
     t3_restart (a);
 }
 
+static gboolean wire_send (NetAssoc *a, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg);
+
 gboolean
 net_assoc_send (NetAssoc *a, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg)
 {
   g_return_val_if_fail (!a->dead && msg != NULL, FALSE);
+  if (a->layer != NULL)
+    return a->layer->send (a, stream, ppid, kind, msg, a->layer_data);
+  return wire_send (a, stream, ppid, kind, msg);
+}
+
+static gboolean
+wire_send (NetAssoc *a, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg)
+{
   if (a->state != ST_COOKIE_WAIT && a->state != ST_COOKIE_ECHOED && a->state != ST_ESTABLISHED)
     return FALSE;
   guint16 n_out = a->state == ST_ESTABLISHED ? a->n_out : (guint16) sctp_cfg (a)->streams;
@@ -695,7 +719,14 @@ established (NetAssoc *a)
       transmit_new (a, c);
     }
   hb_schedule (a);
-  notify (a, NET_ASSOC_UP);
+  if (a->layer != NULL)
+    {
+      assoc_ref (a);
+      a->layer->up (a, a->layer_data);
+      assoc_unref (a);
+    }
+  else
+    notify (a, NET_ASSOC_UP);
 }
 
 /* ---- the cookie (§5.1.3) ---------------------------------------------- */
@@ -1010,10 +1041,13 @@ deliver_done (NetHost *h, gpointer data)
 {
   DeliverJob *j = data;
   NetAssoc *a = j->assoc;
-  if (a->dead || a->cb.receive == NULL)
+  if (a->dead)
     return;
   assoc_ref (a);
-  a->cb.receive (a, &j->msg, a->user_data);
+  if (a->layer != NULL)
+    a->layer->receive (a, &j->msg, a->layer_data);
+  else if (a->cb.receive != NULL)
+    a->cb.receive (a, &j->msg, a->user_data);
   assoc_unref (a);
 }
 
@@ -1358,6 +1392,11 @@ net_assoc_shutdown (NetAssoc *a)
     }
   if (a->state != ST_ESTABLISHED)
     return;
+  if (a->layer != NULL)
+    {
+      a->layer->shutdown (a, a->layer_data);
+      return;
+    }
   a->state = ST_SHUTDOWN_PENDING;
   shutdown_progress (a);
 }
@@ -1387,6 +1426,69 @@ net_assoc_host_crash (NetHost *h)
   while (g_hash_table_iter_next (&it, NULL, &v))
     g_free (v);
   g_hash_table_remove_all (h->listeners);
+}
+
+/* ---- layers ------------------------------------------------------------ */
+
+void
+net_assoc_set_layer (NetAssoc *a, const NetAssocLayer *layer, gpointer layer_data)
+{
+  g_return_if_fail (!a->dead && a->layer == NULL && layer != NULL);
+  g_return_if_fail (a->state == ST_COOKIE_WAIT || a->state == ST_COOKIE_ECHOED);
+  g_return_if_fail (layer->up != NULL && layer->send != NULL && layer->receive != NULL && layer->shutdown != NULL);
+  a->layer = layer;
+  a->layer_data = layer_data;
+}
+
+gpointer
+net_assoc_layer_data (const NetAssoc *a, const NetAssocLayer *layer)
+{
+  return a->layer == layer ? a->layer_data : NULL;
+}
+
+gboolean
+net_assoc_layer_send (NetAssoc *a, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg)
+{
+  g_return_val_if_fail (!a->dead && msg != NULL, FALSE);
+  return wire_send (a, stream, ppid, kind, msg);
+}
+
+void
+net_assoc_layer_ready (NetAssoc *a)
+{
+  g_return_if_fail (!a->dead && a->state == ST_ESTABLISHED && !a->layer_ready);
+  a->layer_ready = TRUE;
+  notify (a, NET_ASSOC_UP);
+}
+
+void
+net_assoc_layer_deliver (NetAssoc *a, const NetMessage *msg)
+{
+  g_return_if_fail (!a->dead);
+  if (a->cb.receive == NULL)
+    return;
+  assoc_ref (a);
+  a->cb.receive (a, msg, a->user_data);
+  assoc_unref (a);
+}
+
+void
+net_assoc_layer_shutdown (NetAssoc *a)
+{
+  g_return_if_fail (!a->dead);
+  if (a->state != ST_ESTABLISHED)
+    return;
+  a->state = ST_SHUTDOWN_PENDING;
+  shutdown_progress (a);
+}
+
+void
+net_assoc_layer_fail (NetAssoc *a, NetAssocEvent ev)
+{
+  g_return_if_fail (!a->dead && ev != NET_ASSOC_UP);
+  if (a->state != ST_COOKIE_WAIT)
+    net_send (a->host, assoc_packet (a, NET_CHUNK_ABORT));
+  terminate (a, ev);
 }
 
 /* ---- accessors -------------------------------------------------------- */
@@ -1424,7 +1526,7 @@ net_assoc_peer_addrs (const NetAssoc *a)
 gboolean
 net_assoc_is_up (const NetAssoc *a)
 {
-  return !a->dead && a->state == ST_ESTABLISHED;
+  return !a->dead && a->state == ST_ESTABLISHED && (a->layer == NULL || a->layer_ready);
 }
 
 guint16

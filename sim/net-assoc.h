@@ -111,6 +111,44 @@ void      net_assoc_shutdown (NetAssoc *assoc);
 /* ABORT now; the association is gone when this returns (no event for this side). */
 void      net_assoc_abort (NetAssoc *assoc);
 
+/*
+ * A layer inside an association, between the wire and the upper layer: a
+ * transformation of every message, such as TLS (models/secure.c). With a
+ * layer set, the upper layer's net_assoc_send() and net_assoc_shutdown() go
+ * to the layer, the messages the wire delivers go to the layer, and the upper
+ * layer sees NET_ASSOC_UP (and net_assoc_is_up() turns TRUE) only when the
+ * layer says it is ready. The layer speaks to the wire and to the upper layer
+ * with the net_assoc_layer_* functions. The upper layer keeps its NetAssoc *
+ * and its callbacks, and needs to know nothing of the layer.
+ */
+typedef struct {
+  /* The wire is established (the layer may now send, e.g. a handshake). */
+  void     (*up)       (NetAssoc *assoc, gpointer layer_data);
+  /* The upper layer sends a message (take a reference to keep it); FALSE refuses it. */
+  gboolean (*send)     (NetAssoc *assoc, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg,
+                        gpointer layer_data);
+  /* The wire delivered a message (after the host CPU served it; borrowed). */
+  void     (*receive)  (NetAssoc *assoc, const NetMessage *msg, gpointer layer_data);
+  /* The upper layer asked for a graceful shutdown: call net_assoc_layer_shutdown() when ready. */
+  void     (*shutdown) (NetAssoc *assoc, gpointer layer_data);
+  /* The association is gone, for any reason; no further calls. told: the upper layer gets a terminal
+   * event right after this returns (FALSE after net_assoc_abort, a refused accept or a host crash). */
+  void     (*gone)     (NetAssoc *assoc, gboolean told, gpointer layer_data);
+} NetAssocLayer;
+
+/* Put a layer into an association that is not established yet (after connect, or in the NetAcceptFn). */
+void      net_assoc_set_layer (NetAssoc *assoc, const NetAssocLayer *layer, gpointer layer_data);
+/* The layer data if assoc has this layer, else NULL. */
+gpointer  net_assoc_layer_data (const NetAssoc *assoc, const NetAssocLayer *layer);
+/* Layer -> wire: send as net_assoc_send() does without a layer. */
+gboolean  net_assoc_layer_send (NetAssoc *assoc, guint16 stream, guint32 ppid, NetKind kind, GBytes *msg);
+/* Layer -> upper layer: ready (NET_ASSOC_UP), a message, or a graceful shutdown of the wire. */
+void      net_assoc_layer_ready (NetAssoc *assoc);
+void      net_assoc_layer_deliver (NetAssoc *assoc, const NetMessage *msg);
+void      net_assoc_layer_shutdown (NetAssoc *assoc);
+/* The layer failed: ABORT the association; the upper layer gets the terminal event ev. */
+void      net_assoc_layer_fail (NetAssoc *assoc, NetAssocEvent ev);
+
 NetHost  *net_assoc_host (const NetAssoc *assoc);
 NetAddr   net_assoc_peer_addr (const NetAssoc *assoc);      /* primary */
 guint16   net_assoc_peer_port (const NetAssoc *assoc);
