@@ -138,14 +138,17 @@ static const AttackMitigation mitigations[] = {
     "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
     "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
   { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
-  { "tls-replay-protection", "2.8", "models/secure (not wired yet)",
-    "TLS between PEs and registrars: a replayed record fails authentication (sequence numbers), the association is "
-    "aborted and the failure counted", NULL },
-  { "tls-integrity", "2.10", "models/secure (not wired yet)",
+  { "tls-replay-protection", "2.8", "models/secure, models/rsp-secure",
+    "TLS between PEs and registrars: a replayed record fails authentication (record sequence numbers), the "
+    "association is aborted and the failure counted (secure.failures.pe-registrar.server.record)",
+    "secure.pe-registrar = psk" },
+  { "tls-integrity", "2.10", "models/secure, models/rsp-secure",
     "TLS on PE-registrar, PU-registrar and registrar-registrar associations: a modified record fails "
-    "authentication, the association is aborted and the failure counted", NULL },
-  { "tls-confidentiality", "2.11", "models/secure (not wired yet)",
-    "TLS on every RSerPool association: an on-path observer sees records only", NULL },
+    "authentication, the association is aborted and the failure counted (secure.failures.*.record)",
+    "secure.pe-registrar = psk, secure.pu-registrar = psk, secure.registrar-registrar = psk" },
+  { "tls-confidentiality", "2.11", "models/secure, models/rsp-secure",
+    "TLS on the ASAP and ENRP associations: an on-path observer sees records only",
+    "secure.pe-registrar = psk, secure.pu-registrar = psk, secure.registrar-registrar = psk" },
   { "signed-cookies", "2.16", "models/calcapp",
     "PEs sign (HMAC-SHA256) or encrypt and sign (AES-128-CTR, then HMAC-SHA256) their cookies under a pool key they "
     "share; an echoed cookie that does not verify is counted and the job starts from 0 (RFC 5355 §2.16)",

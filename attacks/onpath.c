@@ -27,10 +27,14 @@
  * (registrar -> PU: the PU contacts nobody, times out and reports the PE),
  * a REGISTRATION (PE -> registrar: a registrar with address binding refuses
  * it, one without stores the dead address) or an ENRP HANDLE_UPDATE
- * (registrar -> registrar: the peer stores it). An opaque message (TLS) of
- * those flows gets one byte flipped instead: TLS detects it, aborts the
- * association and counts it (models/secure.c). Retransmissions are tampered
- * alike (the tap sees each copy).
+ * (registrar -> registrar: the peer stores it). With TLS the tap cannot
+ * read the kind, but it sees the direction, the ports and the record
+ * header: a TLS application-data record of the same direction (from a
+ * registrar's ASAP port for answers, to it for registrations, on the ENRP
+ * ports for updates) gets one bit flipped instead, with the same
+ * probability: TLS detects it, aborts the association and counts it
+ * (models/secure.c). Retransmissions are tampered alike (the tap sees each
+ * copy).
  *
  * replay (§2.8: "replay the entire message previously sent by a legitimate
  * entity ... for registration/de-registration"). What the network allows
@@ -59,7 +63,8 @@
  * replayed deregistrations a live PE is removed until it registers again.
  * (The PEs of model rserpool never deregister - they crash - so the
  * scenario replays registrations.) An association the tap saw aborted or
- * shut down gets no more replays; one set up again on the same addresses
+ * shut down (an ABORT or SHUTDOWN COMPLETE with that association's tag)
+ * gets no more replays; one set up again on the same addresses
  * and ports (INIT) starts new sequence spaces, and the old captures are
  * replayed into it (a cross-session replay). With TLS the recorder cannot
  * read which record is which: it replays the latest record of each flow
@@ -127,7 +132,10 @@ typedef struct {
   guint16  pa, pb;
   gboolean open;        /* no ABORT or SHUTDOWN COMPLETE seen since its setup */
   gboolean seen;        /* max_tsn, max_ssn and vtag are from a DATA chunk of this association */
-  guint32  vtag;        /* the tag A's packets carry (B's own) */
+  guint32  vtag;        /* the tag A's packets carry (B's own), from A's DATA or B's INIT-ACK */
+  gboolean vtag_known;
+  guint32  a_tag;       /* the tag B's packets carry (A's own), from A's INIT or B's packets */
+  gboolean a_tag_known;
   guint32  max_tsn;     /* highest TSN A sent (serial arithmetic, A's numbering) */
   guint16  max_ssn;     /* highest stream-0 SSN A sent */
   GArray  *tsn_after;   /* guint32 per injection: the TSN of A it follows */
@@ -227,6 +235,7 @@ flow_restart (Flow *f)
 {
   f->open = TRUE;
   f->seen = FALSE;
+  f->vtag_known = FALSE;
   g_array_set_size (f->tsn_after, 0);
   g_array_set_size (f->ssn_after, 0);
   g_array_set_size (f->tsn_injected, 0);
@@ -492,16 +501,37 @@ tamper_message (OnpathAdversary *adv, NetPacket *pkt, const CodecMessage *msg)
   return TRUE;
 }
 
-/* An opaque message on a flow tamper cares about: flip one bit of its middle byte. */
+#define TLS_APPLICATION_DATA 23   /* RFC 8446 §5.1: the content type of a record that carries a message */
+
+/*
+ * An opaque message: is it one tamper would have modified in clear? The
+ * direction and port say which kind it carries (from a registrar's ASAP
+ * port: answers; to it: registrations; ENRP ports: updates) and the TLS
+ * record header, which is in clear, whether it carries a message at all.
+ */
+static gboolean
+tamper_opaque_selected (AttackOnpath *o, const NetPacket *pkt, const guint8 *b, gsize len)
+{
+  if (len == 0 || b[0] != TLS_APPLICATION_DATA)
+    return FALSE;
+  gboolean from_reg = is_registrar_asap_port (pkt->sport)
+                      && g_hash_table_contains (o->registrar_addrs, GUINT_TO_POINTER (pkt->src));
+  gboolean to_reg = is_registrar_asap_port (pkt->dport)
+                    && g_hash_table_contains (o->registrar_addrs, GUINT_TO_POINTER (pkt->dst));
+  gboolean enrp = pkt->sport == RSP_ENRP_PORT || pkt->sport == SECURE_ENRP_TLS_PORT || pkt->dport == RSP_ENRP_PORT
+                  || pkt->dport == SECURE_ENRP_TLS_PORT;
+  return ((o->tamper_what & TAMPER_RESOLUTIONS) && from_reg) || ((o->tamper_what & TAMPER_REGISTRATIONS) && to_reg)
+         || ((o->tamper_what & TAMPER_UPDATES) && enrp);
+}
+
+/* An opaque message of the kinds selected: flip one bit of its middle byte. */
 static void
 tamper_opaque (OnpathAdversary *adv, NetPacket *pkt)
 {
   AttackOnpath *o = adv->o;
-  if (!sim_rng_bernoulli (&adv->rng_tamper, o->tamper_p))
-    return;
   gsize len;
   const guint8 *b = g_bytes_get_data (pkt->payload, &len);
-  if (len == 0)
+  if (!tamper_opaque_selected (o, pkt, b, len) || !sim_rng_bernoulli (&adv->rng_tamper, o->tamper_p))
     return;
   guint8 *copy = g_memdup2 (b, len);
   copy[len / 2] ^= 0x01;
@@ -535,6 +565,23 @@ unshift_ack (const Flow *f, NetPacket *pkt)
   net_packet_set_payload (pkt, bytes);
 }
 
+/*
+ * Does this ABORT or SHUTDOWN COMPLETE end the flow's current association?
+ * Its tag must be the receiver's (or, T bit, the sender's own, RFC 4960
+ * §8.5.1) in the current association: a late ABORT of the association
+ * before a restart does not end the new one; with a tag not learned yet it
+ * cannot be told apart and ends nothing.
+ */
+static gboolean
+flow_ends (const Flow *f, const NetPacket *pkt, gboolean from_b)
+{
+  gboolean reflected = (pkt->flags & NET_CHUNK_FLAG_T) != 0;
+  gboolean to_a = from_b != reflected;   /* the tag is A's own */
+  if (to_a)
+    return f->a_tag_known && pkt->vtag == f->a_tag;
+  return f->vtag_known && pkt->vtag == f->vtag;
+}
+
 /* A packet of A towards the registrar: capture, and keep the sequence spaces apart. */
 static void
 replay_forward (AttackOnpath *o, NetPacket *pkt)
@@ -543,13 +590,17 @@ replay_forward (AttackOnpath *o, NetPacket *pkt)
     {
       Flow *f = flow_lookup (o, pkt->src, pkt->sport, pkt->dst, pkt->dport);
       if (f != NULL)
-        flow_restart (f);
+        {
+          flow_restart (f);
+          f->a_tag = pkt->init_tag;
+          f->a_tag_known = TRUE;
+        }
       return;
     }
   if (pkt->chunk == NET_CHUNK_ABORT || pkt->chunk == NET_CHUNK_SHUTDOWN_COMPLETE)
     {
       Flow *f = flow_lookup (o, pkt->src, pkt->sport, pkt->dst, pkt->dport);
-      if (f != NULL)
+      if (f != NULL && flow_ends (f, pkt, FALSE))
         f->open = FALSE;
       return;
     }
@@ -576,6 +627,7 @@ replay_forward (AttackOnpath *o, NetPacket *pkt)
     f->max_ssn = pkt->ssn;
   f->seen = TRUE;
   f->vtag = pkt->vtag;
+  f->vtag_known = TRUE;
   if (slot != CAPTURE_N && (slot == CAPTURE_OPAQUE || f->cap[slot].msg == NULL))
     {
       capture_set (&f->cap[slot], pkt->payload, pkt->ppid, pkt->kind);
@@ -594,8 +646,19 @@ replay_backward (AttackOnpath *o, NetPacket *pkt)
   if (f == NULL)
     return;
   if (pkt->chunk == NET_CHUNK_ABORT || pkt->chunk == NET_CHUNK_SHUTDOWN_COMPLETE)
-    f->open = FALSE;
-  else if (pkt->chunk == NET_CHUNK_SACK || pkt->chunk == NET_CHUNK_SHUTDOWN)
+    {
+      if (flow_ends (f, pkt, TRUE))
+        f->open = FALSE;
+      return;
+    }
+  f->a_tag = pkt->vtag;
+  f->a_tag_known = TRUE;
+  if (pkt->chunk == NET_CHUNK_INIT_ACK)
+    {
+      f->vtag = pkt->init_tag;
+      f->vtag_known = TRUE;
+    }
+  if (pkt->chunk == NET_CHUNK_SACK || pkt->chunk == NET_CHUNK_SHUTDOWN)
     unshift_ack (f, pkt);
 }
 

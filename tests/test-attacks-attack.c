@@ -133,7 +133,7 @@ test_registry_mitigations (void)
       guint keys = 0;
       for (guint w = 0; words[w] != NULL; w++)
         if (g_str_has_prefix (words[w], "registrar.") || g_str_has_prefix (words[w], "pe.")
-            || g_str_has_prefix (words[w], "calcapp."))
+            || g_str_has_prefix (words[w], "calcapp.") || g_str_has_prefix (words[w], "secure."))
           {
             if (sim_param_table_lookup (table, words[w]) == NULL)
               g_error ("mitigation %s names an unknown key %s", m[i].name, words[w]);
@@ -141,7 +141,7 @@ test_registry_mitigations (void)
           }
       g_assert_cmpuint (keys, >=, 1);
     }
-  g_assert_cmpuint (available, ==, 7);
+  g_assert_cmpuint (available, ==, 10);
 }
 
 /* ---- common random numbers -------------------------------------------------------------- */
