@@ -88,7 +88,7 @@ static const AttackThreat threats[] = {
   { "2.10", "Integrity", "tamper", "on-path tap",
     "rewrites the IPv4 user addresses of the PE parameters in handle resolution answers, registrations and ENRP "
     "handle updates crossing its LAN to an address nobody holds (opaque records: flips a bit)",
-    "attack.count, attack.lan, attack.tamper-messages, attack.tamper-probability" },
+    "attack.count, attack.start, attack.lan, attack.tamper-messages, attack.tamper-probability" },
   { "2.11", "Data confidentiality", "eavesdrop", "on-path tap",
     "decodes every ASAP and ENRP message crossing its LAN and counts the distinct PE identifiers, PE addresses, pool "
     "handles and registrar identifiers it learns",
