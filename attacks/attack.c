@@ -52,6 +52,7 @@
 #include "config.h"
 
 #include "attacks/attack-private.h"
+#include "attacks/failover.h"
 
 #include "models/calcapp.h"
 #include "models/pe.h"
@@ -67,14 +68,18 @@ static const AttackThreat threats[] = {
     "registers fake PEs with fresh identifiers and the most attractive policy values, answers their keep-alives, "
     "swallows the PUs' requests (PAPERS §2.2)",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
-  { "2.2", "PE registration/deregistration flooding - unauthorized PE", NULL, "off-path host without credentials",
-    "the registration flood from a host without credentials (needs TLS-PSK to differ from 2.1)", "" },
+  { "2.2", "PE registration/deregistration flooding - unauthorized PE", "registration-flood",
+    "host without credentials",
+    "the registration flood of 2.1 from a host that holds no PE key (secure.keys does not name it): with "
+    "secure.pe-registrar = psk it fails at the handshake",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.3", "PE registration/deregistration spoofing", "spoofing", "insider PE",
     "resolves the pool, deregisters each PE of the answer by handle and identifier and re-registers the identifier "
     "at its own address with the most attractive policy values (hijack), swallows the PUs' requests",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
-  { "2.4", "PE registration/deregistration unauthorized", NULL, "insider PE of another pool",
-    "an authenticated PE registers into a pool it is not authorized for", "" },
+  { "2.4", "PE registration/deregistration unauthorized", "registration-flood", "insider PE of another pool",
+    "an adversary with a genuine PE key for another pool (secure.keys) floods this pool with fake PEs over TLS-PSK",
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
   { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
   { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
   { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
@@ -84,7 +89,10 @@ static const AttackThreat threats[] = {
     "address, ports and verification tag, the TSN and SSN the registrar expects), shifting the later TSNs and "
     "acknowledgements so the association survives: stale state, crashed PEs kept or resurrected",
     "attack.count (1), attack.interval, attack.start, attack.lan, attack.replay-messages" },
-  { "2.9", "Re-establishing PU-PE security during failover", NULL, "on-path tap", "", "" },
+  { "2.9", "Re-establishing PU-PE security during failover", "failover-downgrade", "on-path tap",
+    "every interval cuts the application traffic of the next PE with TLS (secure.pu-pe-hosts) for the interval, so "
+    "its sessions fail over, perhaps to a PE without TLS (attacks/failover.c)",
+    "attack.start, attack.interval" },
   { "2.10", "Integrity", "tamper", "on-path tap",
     "rewrites the IPv4 user addresses of the PE parameters in handle resolution answers, registrations and ENRP "
     "handle updates crossing its LAN to an address nobody holds (opaque records: flips a bit)",
@@ -103,7 +111,10 @@ static const AttackThreat threats[] = {
     "opens an ASAP association to every PE's ASAP endpoint (port 3863) and sends each an ENDPOINT_KEEP_ALIVE every "
     "interval; the PE answers each (pe.keepalive-cost of CPU); H = 0 by default, H = 1 also takes the PE's home",
     "attack.count, attack.interval, attack.start, attack.home-flag" },
-  { "2.15", "Security of the ENRP database", NULL, "insider PE without security", "", "" },
+  { "2.15", "Security of the ENRP database", "registration-flood", "PE without security (attack.plain)",
+    "fake PEs registered over plain ASAP into a registrar whose PEs use TLS: with registrar.secure-database = mixed "
+    "they are served to PUs beside the secure ones",
+    "attack.plain, attack.count, attack.interval, attack.start, attack.registration-life" },
   { "2.16", "Cookie flooding / forgery", "cookie-forgery", "insider PU",
     "resolves the pool and echoes a forged cookie (or, tamper, its genuine cookie with the progress changed) to the "
     "chosen PE before its request: a job resumed at attack.cookie-progress without the work",
@@ -112,8 +123,10 @@ static const AttackThreat threats[] = {
 };
 
 static const AttackMitigation mitigations[] = {
-  { "tls-psk", "2.1, 2.2, 2.3, 2.4", "models/secure (not yet)",
-    "TLS with pre-shared keys between PEs and registrars: no state before authentication", NULL },
+  { "tls-psk", "2.1, 2.2, 2.3, 2.4, 2.14", "models/rsp-secure, models/registrar",
+    "TLS with pre-shared keys between PEs and registrars: a host without a PE key fails the handshake, nothing "
+    "arrives in the clear, a registered PE stays bound to its key (RFC 5355 §3)",
+    "secure.pe-registrar = psk (secure.keys says who holds keys)" },
   { "one-pe-per-credential", "2.1, 2.3", "models/registrar",
     "a credential (today the association's peer address) holds one PE identity at a time",
     "registrar.one-pe-per-credential = true" },
@@ -137,7 +150,16 @@ static const AttackMitigation mitigations[] = {
     "a PE answers keep-alives at a bounded rate per association, rate = entries / (newest - oldest) over a window of "
     "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
     "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
-  { "pool-authorization", "2.4", "models/registrar (not yet)", "per-pool authorization of credentials", NULL },
+  { "pool-authorization", "2.4", "models/registrar",
+    "with TLS-PSK, a PE key registers only into the pools its secure.keys entry lists",
+    "registrar.pool-authorization = true (the default) with secure.pe-registrar = psk" },
+  { "secure-database", "2.15", "models/registrar",
+    "all-or-nothing: a registrar whose PEs use TLS refuses every registration without it (cause 0xa), so no insecure "
+    "entry is served (RFC 5355 §2.15)",
+    "registrar.secure-database = all-or-nothing (the default) with secure.pe-registrar = psk or cert" },
+  { "failover-reestablish", "2.9", "models/calcapp",
+    "the application learns of a failover and goes on only with a PE it can set up TLS with (RFC 5355 §2.9.3)",
+    "calcapp.failover-security = reestablish (with secure.pu-pe)" },
   { "tls-replay-protection", "2.8", "models/secure, models/rsp-secure",
     "TLS between PEs and registrars: a replayed record fails authentication (record sequence numbers), the "
     "association is aborted and the failure counted (secure.failures.pe-registrar.server.record)",
@@ -171,10 +193,11 @@ attack_mitigations (gsize *n)
 
 static const SimParamDecl attack_param_decls[] = {
   { "attack.type", SIM_PARAM_ENUM, "none", 0, 0,
-    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,replay,tamper,eavesdrop,cookie-forgery",
-    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1), spoofing (§2.3), "
-    "unreachable-flood (§2.13), keepalive-flood (§2.14), replay (§2.8), tamper (§2.10), eavesdrop (§2.11) or "
-    "cookie-forgery (§2.16); model rserpool only." },
+    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade,replay,tamper,eavesdrop,"
+    "cookie-forgery",
+    "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1, §2.2, §2.4, §2.15), "
+    "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14), failover-downgrade (§2.9), replay (§2.8), "
+    "tamper (§2.10), eavesdrop (§2.11) or cookie-forgery (§2.16); model rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -191,6 +214,9 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.home-flag", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "keepalive-flood: set H in the keep-alives (RFC 5352 §2.2.7): the PE also takes the adversary as its home "
     "registrar (RFC 5352 §3.7); false = a pure flood." },
+  { "attack.plain", SIM_PARAM_BOOL, "false", 0, 0, NULL,
+    "The adversaries speak plain ASAP on port 3863 even where the channel class uses TLS (an insecure PE, RFC 5355 "
+    "§2.15); false = TLS where the class uses it (they get past a PSK handshake only with a key: secure.keys)." },
   { "attack.lan", SIM_PARAM_INT, "0", 0, 65535, NULL,
     "replay, tamper, eavesdrop: adversary i taps LAN (attack.lan + i) mod net.lans (LAN 0 holds registrar0)." },
   { "attack.replay-messages", SIM_PARAM_ENUM, "all", 0, 0, "all,registrations,deregistrations",
@@ -269,6 +295,8 @@ struct Attack {
   guint32       load_degradation;
   double        report_p;
   gboolean      home_flag;
+  gboolean      plain;       /* attack.plain: no TLS, plain ports */
+  AttackFailover *failover;  /* failover-downgrade (attacks/failover.c) */
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
@@ -423,6 +451,22 @@ app_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
 /* ---- the attack steps ------------------------------------------------------------------ */
 
 /* Register PE identity id at the adversary's own address over a new association of its own. */
+/*
+ * An association to dst's ASAP endpoint as role, over TLS (port 3864) when
+ * the class uses it (models/rsp-secure.h): the adversary gets past the
+ * handshake only with a key of that role (secure.keys naming it: an insider);
+ * messages sent meanwhile wait for the handshake and die with it.
+ */
+static NetAssoc *
+adv_connect (Adversary *adv, NetAddr dst, SecureClass cls, RspRole role)
+{
+  RspSecurity *sec = adv->a->plain ? NULL : rserpool_security (adv->a->m);
+  guint16 port = rsp_security_port (sec, cls, RSP_ASAP_PORT, SECURE_ASAP_TLS_PORT);
+  NetAssoc *assoc = net_assoc_connect (adv->host, dst, port, &reg_callbacks, NULL);
+  rsp_security_client (sec, cls, role, adv->host, assoc);
+  return assoc;
+}
+
 static void
 register_as (Adversary *adv, guint32 id)
 {
@@ -451,7 +495,7 @@ register_as (Adversary *adv, guint32 id)
   r->pe.policy.priority = G_MAXUINT32;
   r->pe.policy.load = 0;
   r->pe.policy.load_degradation = a->load_degradation;
-  NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+  NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
   AdvAssoc *aa = adv_assoc_add (adv, assoc);
   aa->pe_id = id;
   net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
@@ -510,7 +554,7 @@ resolve (Adversary *adv)
   Attack *a = adv->a;
   if (adv->pu == NULL)
     {
-      NetAssoc *assoc = net_assoc_connect (adv->host, adv->registrar, RSP_ASAP_PORT, &reg_callbacks, NULL);
+      NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PU_REGISTRAR, RSP_ROLE_PU);
       adv->pu = adv_assoc_add (adv, assoc);
       net_assoc_set_callbacks (assoc, &reg_callbacks, adv->pu);
     }
@@ -536,7 +580,7 @@ flood_keep_alives (Adversary *adv)
       if (adv->targets[j] == NULL)
         {
           NetAddr pe_addr = net_host_address (pe_host (rserpool_pe (a->m, j)), 0);
-          NetAssoc *assoc = net_assoc_connect (adv->host, pe_addr, RSP_ASAP_PORT, &reg_callbacks, NULL);
+          NetAssoc *assoc = adv_connect (adv, pe_addr, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_REGISTRAR);
           AdvAssoc *aa = adv_assoc_add (adv, assoc);
           aa->target = j + 1;
           adv->targets[j] = aa;
@@ -594,6 +638,18 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   const char *type = sim_params_string (p, "attack.type");
   if (strcmp (type, "none") == 0)
     return NULL;
+  if (strcmp (type, "failover-downgrade") == 0)
+    {
+      /* RFC 5355 §2.9 lives in its own file (attacks/failover.h). */
+      AttackFailover *failover = attack_failover_new (m, p, seed, error);
+      if (failover == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->m = m;
+      a->failover = failover;
+      a->adversaries = g_ptr_array_new ();
+      return a;
+    }
   if (rserpool_n_registrars (m) == 0)
     return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
   if (strcmp (type, "replay") == 0 || strcmp (type, "tamper") == 0 || strcmp (type, "eavesdrop") == 0)
@@ -632,6 +688,7 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->load_degradation = (guint32) (sim_params_double (p, "attack.load-degradation") * G_MAXUINT32);
   a->report_p = sim_params_double (p, "attack.report-probability");
   a->home_flag = sim_params_bool (p, "attack.home-flag");
+  a->plain = sim_params_bool (p, "attack.plain");
   if (!pe_policy_from_name (sim_params_string (p, "pool.policy"), &a->policy_type))
     g_assert_not_reached ();   /* the key is an enum of these names */
   a->user_port = (guint16) sim_params_int (p, "pe.user-port");
@@ -669,6 +726,11 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
 void
 attack_record (Attack *a, SimRecorder *rec)
 {
+  if (a->failover != NULL)
+    {
+      attack_failover_record (a->failover, rec);
+      return;
+    }
   if (a->onpath != NULL)
     {
       attack_onpath_record (a->onpath, rec);
@@ -720,6 +782,7 @@ attack_free (Attack *a)
       g_free (a);
       return;
     }
+  g_clear_pointer (&a->failover, attack_failover_free);
   for (guint i = 0; i < a->adversaries->len; i++)
     {
       Adversary *adv = a->adversaries->pdata[i];

@@ -274,6 +274,10 @@ static const SimParamDecl calcapp_param_decls[] = {
     "(rspsim 50 s; attack papers 10 s)." },
   { "calcapp.retry-delay", SIM_PARAM_DIST_TIME, "uniform(0ms,200ms)", 0, 9.2e18, NULL,
     "Delay before a PU retries a rejected job with a new handle resolution (rspsim uniform(0,200ms))." },
+  { "calcapp.failover-security", SIM_PARAM_ENUM, "continue", 0, 0, "continue,reestablish",
+    "RFC 5355 §2.9 with secure.pu-pe: continue = a session begun over TLS fails over to whatever PE comes, with or "
+    "without TLS (the threat); reestablish = the application learns of the failover and goes on only with a PE it "
+    "can set up TLS with, resolving again otherwise (the mitigation)." },
   { "calcapp.resolution-retry-delay", SIM_PARAM_TIME, "30s", 0, 9.2e18, NULL,
     "Delay before a PU retries after a handle resolution that failed or found no PE (rspsim 30 s)." },
   { "calcapp.cookie-auth", SIM_PARAM_ENUM, "none", 0, 0, "none,hmac,hmac-encrypt",
@@ -305,6 +309,7 @@ calcapp_config_from_params (const SimParams *p, CalcAppConfig *cfg)
   cfg->keepalive_timeout = sim_params_time (p, "calcapp.keepalive-timeout");
   cfg->retry_delay = *sim_params_dist (p, "calcapp.retry-delay");
   cfg->resolution_retry_delay = sim_params_time (p, "calcapp.resolution-retry-delay");
+  cfg->failover_reestablish = strcmp (sim_params_string (p, "calcapp.failover-security"), "reestablish") == 0;
   const char *auth = sim_params_string (p, "calcapp.cookie-auth");
   cfg->cookie_auth = strcmp (auth, "hmac") == 0            ? CALCAPP_COOKIE_AUTH_HMAC
                      : strcmp (auth, "hmac-encrypt") == 0 ? CALCAPP_COOKIE_AUTH_HMAC_ENCRYPT
@@ -844,6 +849,8 @@ struct CalcAppClient {
   ClientJob         *job;            /* in progress, or NULL */
   ClientState        state;
   gboolean           failover;       /* the next request follows a cookie echo */
+  gboolean           job_secure;     /* the job's session began over TLS */
+  gboolean           request_secure; /* the current request goes over TLS */
   NetAssoc          *assoc;          /* to the PE serving (or asked to serve) the job */
   GPtrArray         *closing;        /* NetAssoc*: shut down, not closed yet */
   guint32            pe_id;
@@ -864,7 +871,8 @@ client_observe (CalcAppClient *c, CalcAppEventKind kind)
 {
   if (c->observer == NULL)
     return;
-  CalcAppEvent ev = { kind, c->job->id, c->pe_id, c->pe_addr, c->failover };
+  CalcAppEvent ev = { kind, c->job->id, c->pe_id, c->pe_addr, c->failover, c->request_secure,
+                      c->failover && c->job_secure && !c->request_secure };
   c->observer (c, &ev, c->observer_data);
 }
 
@@ -1107,10 +1115,27 @@ client_resolved (PoolUser *pu, PuResolveResult result, const PuPeInfo *pes, guin
       client_wait (c, c->cfg.resolution_retry_delay);
       return;
     }
+  /* RFC 5355 §2.9: does this PE speak TLS on its application port? */
+  RspSecurity *sec = pu_security (c->pu);
+  gboolean tls = rsp_security_app_secure (sec, pe->addr);
+  if (c->failover && c->job_secure && !tls)
+    {
+      if (c->cfg.failover_reestablish)
+        {
+          /* The application was told of the failover and needs TLS again: not with this PE. */
+          c->stats.failovers_refused_insecure++;
+          client_wait (c, sim_dist_sample_time (&c->cfg.retry_delay, &c->retry_rng));
+          return;
+        }
+      c->stats.failovers_insecure++;
+    }
+  if (!c->failover)
+    c->job_secure = tls;
+  c->request_secure = tls;
   c->pe_id = pe->pe_id;
   c->pe_addr = pe->addr;
   c->assoc = net_assoc_connect (c->host, pe->addr, pe->port, &client_callbacks, c);
-  rsp_security_client (pu_security (c->pu), SECURE_CLASS_PU_PE, RSP_ROLE_PU, c->host, c->assoc);
+  rsp_security_client (sec, SECURE_CLASS_PU_PE, RSP_ROLE_PU, c->host, c->assoc);
   pu_pe_tried (c->pu, pe->pe_id);
   /* RFC 5352 §3.8: on failover the cookie echo goes first on the new PE's control channel. */
   if (c->failover)
@@ -1286,6 +1311,8 @@ calcapp_client_record (CalcAppClient *c, SimRecorder *rec, const char *module)
     { "calcapp.client.failed", G_STRUCT_OFFSET (CalcAppClientStats, failed) },
     { "calcapp.client.requests", G_STRUCT_OFFSET (CalcAppClientStats, requests) },
     { "calcapp.client.failovers", G_STRUCT_OFFSET (CalcAppClientStats, failovers) },
+    { "calcapp.client.failovers_insecure", G_STRUCT_OFFSET (CalcAppClientStats, failovers_insecure) },
+    { "calcapp.client.failovers_refused_insecure", G_STRUCT_OFFSET (CalcAppClientStats, failovers_refused_insecure) },
     { "calcapp.client.rejects", G_STRUCT_OFFSET (CalcAppClientStats, rejects) },
     { "calcapp.client.timeouts", G_STRUCT_OFFSET (CalcAppClientStats, timeouts) },
     { "calcapp.client.unreachable_sent", G_STRUCT_OFFSET (CalcAppClientStats, unreachable_sent) },

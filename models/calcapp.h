@@ -145,6 +145,7 @@ typedef struct {
   SimTime keepalive_timeout;
   SimDist retry_delay;             /* after a Reject */
   SimTime resolution_retry_delay;  /* after a failed or empty handle resolution */
+  gboolean failover_reestablish;   /* RFC 5355 §2.9: a session begun over TLS fails over only with TLS */
   SimTime warmup;                  /* statistics start here (the run's warm-up; not a key) */
   CalcAppCookieAuth cookie_auth;   /* calcapp.cookie-auth */
   guint8  cookie_key[64];          /* calcapp.cookie-key, the pool key shared by the PEs */
@@ -216,6 +217,8 @@ typedef struct {
   guint32          pe_id;
   NetAddr          addr;     /* the PE's user transport address */
   gboolean         failover; /* the request carried a cookie echo */
+  gboolean         secure;   /* the request goes over TLS (secure.pu-pe) */
+  gboolean         downgraded; /* a failover request without TLS of a session begun with it (RFC 5355 §2.9) */
 } CalcAppEvent;
 
 typedef void (*CalcAppObserver) (CalcAppClient *client, const CalcAppEvent *ev, gpointer user_data);
@@ -243,6 +246,8 @@ typedef struct {
   guint64 timeouts;            /* request timeouts and associations lost before Accept */
   guint64 unreachable_sent;    /* ENDPOINT_UNREACHABLE reports the PU sent for this client */
   guint64 resolution_failures; /* empty or failed handle resolutions */
+  guint64 failovers_insecure;  /* failovers of a session begun over TLS that went on without it (§2.9) */
+  guint64 failovers_refused_insecure; /* ... PEs without TLS not taken for such a failover (reestablish) */
   guint64 keepalives;          /* CalcAppKeepAlives sent */
   guint64 decode_errors[CALCAPP_DECODE_N];
   guint64 unexpected;

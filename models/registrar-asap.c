@@ -370,6 +370,8 @@ registrar_may_register_securely (Registrar *r, RegAsapConn *conn, const guint8 *
     return REG_OK;
   if (!rsp_security_is_secure (conn->assoc))
     {
+      if (r->cfg.mixed_database)
+        return REG_OK;   /* §2.15: the mixed database takes it (marked insecure) */
       r->c.registrations_refused_security++;
       return CODEC_CAUSE_REJECTED_SECURITY;
     }
@@ -516,7 +518,7 @@ static RegCause
 registrar_may_deregister (Registrar *r, RegAsapConn *conn, HsPoolElement *pe)
 {
   if (rsp_security_mode (r->sec, SECURE_CLASS_PE_REGISTRAR) != SECURE_MODE_NONE
-      && !rsp_security_is_secure (conn->assoc))
+      && !rsp_security_is_secure (conn->assoc) && !r->cfg.mixed_database)
     {
       r->c.deregistrations_refused_security++;
       return CODEC_CAUSE_REJECTED_SECURITY;
@@ -650,6 +652,9 @@ handle_registration (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
   RegPe *rp = pe_state (r, pe);
   const char *identity = conn_identity (conn);
   rp->identity = identity != NULL ? g_intern_string (identity) : NULL;
+  rp->insecure = rsp_security_mode (r->sec, SECURE_CLASS_PE_REGISTRAR) != SECURE_MODE_NONE
+                 && !rsp_security_is_secure (conn->assoc);
+  r->c.registrations_insecure += rp->insecure;
   rp->owned = TRUE;
   pe_link (rp, conn);
   ka_schedule_next (r, rp);
@@ -753,6 +758,8 @@ handle_resolution (Registrar *r, RegAsapConn *conn, const CodecMessage *msg)
     {
       registrar_pe_to_codec (r, sel[i], i);
       g_array_index (r->scratch_ids, guint32, i) = hs_pe_get_id (sel[i]);
+      const RegPe *rp = g_hash_table_lookup (r->pes, sel[i]);
+      r->c.resolutions_insecure_pes += rp != NULL && rp->insecure;
     }
   CodecHandleResolutionResponse *hr = &m.u.handle_resolution_response;
   hr->n_pes = n;

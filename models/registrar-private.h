@@ -73,6 +73,7 @@ struct RegPe {
   gboolean       waiting;    /* a keep-alive is out; the timer is its timeout */
   gboolean       probe;      /* ... sent as the probe of an ENDPOINT_UNREACHABLE (RFC 5352 §3.5) */
   const char    *identity;   /* the TLS-PSK identity that registered it (interned), or NULL */
+  gboolean       insecure;   /* registered without TLS into a secure registrar (mixed database, §2.15) */
 };
 
 typedef enum {

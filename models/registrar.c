@@ -73,6 +73,9 @@ static const SimParamDecl registrar_param_decls[] = {
     "Mitigation one-pe-per-credential (RFC 5355 §2.1, §2.3): a credential holds one PE identity at a time; a registration "
     "of another identity while its PE is registered is refused. The credential is the PE's TLS-PSK identity "
     "(secure.pe-registrar = psk), else the association's peer address." },
+  { "registrar.secure-database", SIM_PARAM_ENUM, "all-or-nothing", 0, 0, "all-or-nothing,mixed",
+    "RFC 5355 §2.15: with secure.pe-registrar on, all-or-nothing (the mitigation) refuses every registration that "
+    "does not come over TLS; mixed also takes them, so insecure entries sit in a registrar that claims security." },
   { "registrar.pool-authorization", SIM_PARAM_BOOL, "true", 0, 0, NULL,
     "Mitigation pool-authorization (RFC 5355 §2.4): with secure.pe-registrar = psk, a registration is refused unless "
     "the PE's key is authorized for the pool (the pools of its secure.keys entry)." },
@@ -120,6 +123,7 @@ registrar_config_from_params (const SimParams *p, RegistrarConfig *cfg)
   cfg->handle_table_max_pes = (guint) sim_params_int (p, "registrar.handle-table-max-pes");
   cfg->one_pe_per_credential = sim_params_bool (p, "registrar.one-pe-per-credential");
   cfg->pool_authorization = sim_params_bool (p, "registrar.pool-authorization");
+  cfg->mixed_database = strcmp (sim_params_string (p, "registrar.secure-database"), "mixed") == 0;
   cfg->max_hr_rate = sim_params_double (p, "registrar.max-hr-rate");
   cfg->max_eu_rate = sim_params_double (p, "registrar.max-eu-rate");
   cfg->rate_window = (guint) sim_params_int (p, "registrar.rate-window");
@@ -594,7 +598,8 @@ registrar_record (Registrar *r, SimRecorder *rec, const char *module)
     C (registrations_rejected), C (registrations_refused_identity), C (registrations_refused_binding),
     C (registrations_refused_security), C (registrations_refused_pool),
     C (deregistrations), C (deregistrations_refused), C (deregistrations_refused_security),
-    C (resolutions_refused_security), C (unreachable_refused_security), C (enrp_refused_security), C (resolutions),
+    C (resolutions_refused_security), C (unreachable_refused_security), C (enrp_refused_security),
+    C (registrations_insecure), C (resolutions_insecure_pes), C (resolutions),
     C (resolutions_unknown), C (resolutions_refused), C (unreachable_refused),
     C (keep_alives), C (keep_alive_timeouts), C (send_failures), C (unreachable_reports),
     C (unreachable_removals), C (expiries), C (announces), C (updates_applied), C (updates_refused),

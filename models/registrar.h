@@ -74,6 +74,7 @@ typedef struct {
   /* Mitigations (RFC 5355 §2.1, §2.13; attacks/attack.h names them) */
   gboolean one_pe_per_credential; /* a credential (TLS-PSK identity, else the peer address) holds one PE identity */
   gboolean pool_authorization;    /* with TLS-PSK: a PE's key must be authorized for the pool (secure.keys) */
+  gboolean mixed_database;        /* RFC 5355 §2.15: take plain registrations although the class uses TLS */
   double   max_hr_rate;           /* handle resolutions per s and association; 0 = no limit */
   double   max_eu_rate;           /* ENDPOINT_UNREACHABLEs per s and association; 0 = no limit */
   guint    rate_window;           /* timestamps the rate estimator keeps per association, >= 2 */
@@ -171,6 +172,8 @@ typedef struct {
   guint64 resolutions_refused_security;     /* HANDLE_RESOLUTIONs not over TLS although secure.pu-registrar requires it */
   guint64 unreachable_refused_security;     /* ENDPOINT_UNREACHABLEs not over TLS although required: ignored */
   guint64 enrp_refused_security;            /* ENRP messages not over TLS although secure.registrar-registrar requires it */
+  guint64 registrations_insecure;           /* accepted without TLS into a secure registrar (registrar.secure-database = mixed) */
+  guint64 resolutions_insecure_pes;         /* PE entries in answers that were registered without TLS (§2.15) */
   guint64 resolutions;                /* handle resolutions answered with PEs */
   guint64 resolutions_unknown;        /* answered with Unknown Pool Handle */
   guint64 resolutions_refused;        /* dropped by the per-association rate limit */

@@ -40,6 +40,9 @@ static const SimParamDecl rsp_security_param_decls[] = {
   { "secure.pu-pe", SIM_PARAM_ENUM, "none", 0, 0, RSP_SECURE_MODES,
     "TLS between PUs and PEs on the application's port (RFC 5355 §2.9): cert = the PU verifies the PE, "
     "psk = mutual, none = plain." },
+  { "secure.pu-pe-hosts", SIM_PARAM_STRING, "*", 0, 0, NULL,
+    "With secure.pu-pe on: the PE hosts (globs separated by blanks) that speak TLS on their application port; the "
+    "others serve in the clear (a mixed pool, RFC 5355 §2.9)." },
   { "secure.keys", SIM_PARAM_STRING, "registrar*:registrar pe*:pe:* pu*:pu", 0, 0, NULL,
     "Key management: entries HOST-GLOB:ROLE[:POOL,...] (ROLE registrar, pe or pu; a pe entry's pools, * = any) "
     "give the matching hosts a pre-shared key of that role under their host name; others hold none." },
@@ -94,6 +97,7 @@ struct RspSecurity {
   SecureMode      modes[SECURE_N_CLASSES];
   GPtrArray      *entries;     /* KeyEntry* */
   char           *secret;
+  GPtrArray      *app_hosts;   /* GPatternSpec*: secure.pu-pe-hosts */
   SecureKeyTable *tables[8];   /* by role mask */
   TableResolver   resolvers[8];
   char           *cert_dir;
@@ -101,6 +105,7 @@ struct RspSecurity {
   SecureCert     *ca;
   GHashTable     *certs;       /* host name -> SecureCert* (lookups only) */
   GHashTable     *contexts;    /* "host/cls/side/roles" -> CtxEntry* (lookups only) */
+  GHashTable     *shared;      /* "cls/side/roles" -> SecureContext* whose OpenSSL setup others share (borrowed) */
   GPtrArray      *ctx_order;   /* CtxEntry*, creation order */
 };
 
@@ -265,10 +270,16 @@ rsp_security_new (Net *net, const SimParams *p, guint64 seed, GError **error)
   memcpy (sec->modes, modes, sizeof modes);
   sec->entries = g_ptr_array_new_with_free_func (key_entry_free);
   sec->secret = g_strdup (sim_params_string (p, "secure.psk-secret"));
+  sec->app_hosts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_pattern_spec_free);
+  g_auto (GStrv) globs = g_strsplit_set (sim_params_string (p, "secure.pu-pe-hosts"), " \t;,", -1);
+  for (guint i = 0; globs[i] != NULL; i++)
+    if (*globs[i] != '\0')
+      g_ptr_array_add (sec->app_hosts, g_pattern_spec_new (globs[i]));
   sec->cert_dir = g_strdup (sim_params_string (p, "secure.cert-dir"));
   sec->cert_validity = sim_params_time (p, "secure.cert-validity");
   sec->certs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) secure_cert_free);
   sec->contexts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sec->shared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sec->ctx_order = g_ptr_array_new_with_free_func (ctx_entry_free);
   if (!keys_parse (sec, sim_params_string (p, "secure.keys"), error))
     return NULL;
@@ -305,6 +316,8 @@ rsp_security_free (RspSecurity *sec)
     g_ptr_array_unref (sec->ctx_order);
   if (sec->contexts != NULL)
     g_hash_table_unref (sec->contexts);
+  if (sec->shared != NULL)
+    g_hash_table_unref (sec->shared);
   if (sec->certs != NULL)
     g_hash_table_unref (sec->certs);
   for (gsize i = 0; i < G_N_ELEMENTS (sec->tables); i++)
@@ -313,6 +326,8 @@ rsp_security_free (RspSecurity *sec)
   if (sec->entries != NULL)
     g_ptr_array_unref (sec->entries);
   g_free (sec->secret);
+  if (sec->app_hosts != NULL)
+    g_ptr_array_unref (sec->app_hosts);
   g_free (sec->cert_dir);
   g_free (sec);
 }
@@ -422,9 +437,15 @@ context_for (RspSecurity *sec, SecureClass cls, gboolean server, RspRole role, N
     }
   else if (!server)
     cfg.trust = sec->ca;
+  /* Contexts without a host certificate are alike for every host of a role: they share OpenSSL's setup. */
+  g_autofree char *share_key = g_strdup_printf ("%d/%d/%d", (int) cls, server, (int) role);
+  if (cfg.cert == NULL)
+    cfg.share = g_hash_table_lookup (sec->shared, share_key);
   SecureContext *ctx = secure_context_new (host, sec->seed, &cfg, error);
   if (ctx == NULL)
     return NULL;
+  if (cfg.cert == NULL && cfg.share == NULL)
+    g_hash_table_insert (sec->shared, g_steal_pointer (&share_key), ctx);
   e = g_new0 (CtxEntry, 1);
   e->cls = cls;
   e->server = server;
@@ -484,10 +505,30 @@ rsp_security_prepare (RspSecurity *sec, NetHost *host, RspRole role, GError **er
   return TRUE;
 }
 
+static gboolean
+app_host_secure (const RspSecurity *sec, const NetHost *host)
+{
+  for (guint i = 0; i < sec->app_hosts->len; i++)
+    if (g_pattern_spec_match_string (sec->app_hosts->pdata[i], net_host_name (host)))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+rsp_security_app_secure (const RspSecurity *sec, NetAddr pe_addr)
+{
+  if (rsp_security_mode (sec, SECURE_CLASS_PU_PE) == SECURE_MODE_NONE)
+    return FALSE;
+  NetHost *host = net_host_by_address (sec->net, pe_addr);
+  return host != NULL && app_host_secure (sec, host);
+}
+
 void
 rsp_security_client (RspSecurity *sec, SecureClass cls, RspRole role, NetHost *host, NetAssoc *assoc)
 {
   if (rsp_security_mode (sec, cls) == SECURE_MODE_NONE || assoc == NULL)
+    return;
+  if (cls == SECURE_CLASS_PU_PE && !rsp_security_app_secure (sec, net_assoc_peer_addr (assoc)))
     return;
   SecureContext *ctx = context_or_die (sec, cls, FALSE, role, host);
   char peer[16];
@@ -505,6 +546,8 @@ rsp_security_server (RspSecurity *sec, SecureClass cls, RspRole role, NetHost *h
   gboolean registrar_asap = role == RSP_ROLE_REGISTRAR && cls == SECURE_CLASS_PE_REGISTRAR;
   if (sec->modes[cls] == SECURE_MODE_NONE
       && !(registrar_asap && sec->modes[SECURE_CLASS_PU_REGISTRAR] != SECURE_MODE_NONE))
+    return;
+  if (cls == SECURE_CLASS_PU_PE && !app_host_secure (sec, host))
     return;
   secure_attach (context_or_die (sec, cls, TRUE, role, host), assoc, NULL);
 }

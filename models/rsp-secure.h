@@ -96,6 +96,12 @@ void         rsp_security_client (RspSecurity *sec, SecureClass cls, RspRole rol
 void         rsp_security_server (RspSecurity *sec, SecureClass cls, RspRole role, NetHost *host,
                                   NetAssoc *assoc);
 
+/*
+ * Whether the PE at addr speaks TLS on its application port: secure.pu-pe is
+ * on and its host matches secure.pu-pe-hosts (the others serve in the clear:
+ * a pool part way through a roll-out, RFC 5355 §2.9).
+ */
+gboolean     rsp_security_app_secure (const RspSecurity *sec, NetAddr pe_addr);
 /* Whether assoc carries TLS (a completed handshake once it is up). */
 gboolean     rsp_security_is_secure (const NetAssoc *assoc);
 /* The PSK identity the peer of assoc authenticated with (server side), or NULL. */

@@ -699,6 +699,16 @@ secure_context_new (NetHost *host, guint64 seed, const SecureConfig *cfg, GError
   ctx->kind_alert = net_kind (ctx->net, "secure.alert");
   sim_rng_init_fmt (&ctx->rng, seed, "secure/%s/%s/ctx", net_host_name (host), cfg->label);
 
+  ctx->cfg.share = NULL;
+  if (cfg->share != NULL)
+    {
+      const SecureConfig *o = &cfg->share->cfg;
+      g_return_val_if_fail (o->mode == cfg->mode && o->server == cfg->server && o->keys == cfg->keys
+                            && o->cert == cfg->cert && o->trust == cfg->trust && o->ppid == cfg->ppid, NULL);
+      SSL_CTX_up_ref (cfg->share->ssl_ctx);
+      ctx->ssl_ctx = cfg->share->ssl_ctx;
+      return g_steal_pointer (&ctx);
+    }
   SimRng *prev = secure_rand_enter (&ctx->rng);
   ctx->ssl_ctx = SSL_CTX_new (cfg->server ? TLS_server_method () : TLS_client_method ());
   gboolean ok = ctx->ssl_ctx != NULL
@@ -822,6 +832,10 @@ classify (SecureChannel *ch)
         return SECURE_FAIL_CERT;
     }
   if (ch->psk_unknown)
+    return SECURE_FAIL_PSK;
+  /* A PSK-only server whose client offered no key at all: unauthenticated, as an unknown identity is. */
+  if (ctx->cfg.server && ctx->cfg.mode == SECURE_MODE_PSK && ctx->cfg.cert == NULL && !ch->up
+      && ch->peer_identity == NULL)
     return SECURE_FAIL_PSK;
   int reason = ERR_GET_REASON (ERR_peek_error ());
   if (reason == SSL_R_BINDER_DOES_NOT_VERIFY)

@@ -148,6 +148,23 @@ static const ResultsMetric metrics[] = {
   { "registrar.enrp_refused_security", "scalar", "1",
     "ENRP messages refused (ENRP_ERROR cause 0xa): not over TLS although secure.registrar-registrar requires it "
     "(RFC 5355 §2.5)." },
+  { "registrar.registrations_insecure", "scalar", "1",
+    "Registrations accepted without TLS into a registrar whose PEs use TLS (registrar.secure-database = mixed, "
+    "RFC 5355 §2.15)." },
+  { "registrar.resolutions_insecure_pes", "scalar", "1",
+    "PE entries in handle resolution answers that were registered without TLS (RFC 5355 §2.15): insecure entries "
+    "served to PUs." },
+  { "calcapp.client.failovers_insecure", "scalar", "1",
+    "Failovers of a job whose session began over TLS that went on to a PE without TLS (RFC 5355 §2.9)." },
+  { "calcapp.client.failovers_refused_insecure", "scalar", "1",
+    "PEs without TLS not taken for such a failover (calcapp.failover-security = reestablish)." },
+  { "oracle.failovers_downgraded", "scalar", "1",
+    "Failover requests without TLS of jobs whose session began over TLS: sessions that continued insecurely "
+    "(RFC 5355 §2.9)." },
+  { "attack.packets_dropped", "scalar", "1",
+    "Packets the adversaries' taps dropped (failover-downgrade: the application traffic of the PE cut off)." },
+  { "attack.pes_cut", "scalar", "1",
+    "failover-downgrade: windows begun, each cutting one PE with TLS off for attack.interval." },
   { "secure.handshakes.*", "scalar", "1",
     "TLS handshakes completed, per channel class and side (secure.handshakes.<class>.<client|server>)." },
   { "secure.failures.*", "scalar", "1",

@@ -59,6 +59,7 @@ struct ResultsOracle {
   /* resolutions and requests after the warm-up */
   guint64     resolutions, resolutions_empty, resolutions_legit;
   guint64     requests, accepts, rejects, timeouts, requests_not_live, failovers, completes;
+  guint64     downgraded;   /* failover requests without TLS of sessions begun with it (§2.9) */
 };
 
 static const SimParamDecl oracle_param_decls[] = {
@@ -373,6 +374,7 @@ on_calcapp (Rserpool *m, guint pu, const CalcAppEvent *ev, gpointer user_data)
     case CALCAPP_EVENT_REQUEST:
       o->requests++;
       o->requests_not_live += !is_live (o, ev->pe_id);
+      o->downgraded += ev->downgraded;
       break;
     case CALCAPP_EVENT_ACCEPT:
       o->accepts++;
@@ -584,6 +586,7 @@ results_oracle_record (ResultsOracle *o, SimRecorder *rec)
   sim_record_scalar (rec, "oracle", "oracle.requests.timeouts", (double) o->timeouts, "1");
   sim_record_scalar (rec, "oracle", "oracle.requests.not_live", (double) o->requests_not_live, "1");
   sim_record_scalar (rec, "oracle", "oracle.failovers", (double) o->failovers, "1");
+  sim_record_scalar (rec, "oracle", "oracle.failovers_downgraded", (double) o->downgraded, "1");
   sim_record_scalar (rec, "oracle", "oracle.jobs.completed", (double) o->completes, "1");
   sim_record_scalar (rec, "oracle", "oracle.pe_crashes", (double) o->crashes, "1");
   sim_record_scalar (rec, "oracle", "oracle.pe_crashes.undetected", (double) o->pending->len, "1");

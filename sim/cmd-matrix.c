@@ -39,18 +39,34 @@
 
 /*
  * Each threat's second headline metric (DESIGN.md §6 "headline effect"),
- * beside calcapp.handling_speed which every threat has.
+ * beside calcapp.handling_speed which every threat has, by RFC 5355 section
+ * (the leading number of the scenario's file name).
  */
 static const struct {
-  const char *attack;   /* attack.type */
+  const char *section;
   const char *module;
   const char *metric;
 } matrix_headlines[] = {
-  { "registration-flood", "oracle", "oracle.hs.bogus" },      /* §2.1: bogus entries */
-  { "spoofing", "oracle", "oracle.hs.hijacked" },             /* §2.3: hijacked entries */
-  { "unreachable-flood", "oracle", "oracle.hs.missing" },     /* §2.13: legitimate PEs removed */
-  { "keepalive-flood", "role/pe", "oracle.cpu.utilization" }, /* §2.14: PE capacity lost */
+  { "2.1", "oracle", "oracle.hs.bogus" },                /* bogus entries */
+  { "2.2", "oracle", "oracle.hs.bogus" },
+  { "2.3", "oracle", "oracle.hs.hijacked" },             /* hijacked entries */
+  { "2.4", "oracle", "oracle.hs.bogus" },                /* rogue selections: entries of the unauthorized PE */
+  { "2.9", "oracle", "oracle.failovers_downgraded" },    /* sessions that continued without TLS */
+  { "2.13", "oracle", "oracle.hs.missing" },             /* legitimate PEs removed */
+  { "2.14", "role/pe", "oracle.cpu.utilization" },       /* PE capacity lost */
+  { "2.15", "oracle", "oracle.hs.bogus" },               /* insecure (fake) entries served */
 };
+
+/* The RFC 5355 section a threat scenario's file is named after ("2.13-x.ini" -> "2.13"), or NULL. */
+static char *
+matrix_section (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  gsize n = strspn (base, "0123456789.");
+  while (n > 0 && base[n - 1] == '.')
+    n--;
+  return n > 0 ? g_strndup (base, n) : NULL;
+}
 
 /* Short runs for --quick: the scenarios' warm-up plus 10 minutes measured, two repetitions. */
 static const char *const matrix_quick_sets[] = { "repeat=2", "sim-time-limit=15min", NULL };
@@ -254,15 +270,20 @@ print_table (GPtrArray *scenarios, MatrixData *data, GString *out)
     {
       MatrixScenario *s = g_ptr_array_index (scenarios, i);
       const char *attack = g_hash_table_lookup (data->threats, s->path);
+      g_autofree char *section = matrix_section (s->path);
       g_autofree char *title = NULL;
+      /* The section of the file name names the threat; else the first threat the attack models. */
+      for (gsize t = 0; section != NULL && t < n_threats && title == NULL; t++)
+        if (strcmp (threats[t].section, section) == 0)
+          title = g_strdup_printf ("§%s %s", threats[t].section, threats[t].title);
       for (gsize t = 0; attack != NULL && t < n_threats && title == NULL; t++)
         if (threats[t].attack != NULL && strcmp (threats[t].attack, attack) == 0)
           title = g_strdup_printf ("§%s %s", threats[t].section, threats[t].title);
       if (title == NULL)
         title = g_path_get_basename (s->path);
       const char *metrics[2][2] = { { "calcapp", "calcapp.handling_speed" }, { NULL, NULL } };
-      for (gsize h = 0; attack != NULL && h < G_N_ELEMENTS (matrix_headlines); h++)
-        if (strcmp (matrix_headlines[h].attack, attack) == 0)
+      for (gsize h = 0; section != NULL && h < G_N_ELEMENTS (matrix_headlines); h++)
+        if (strcmp (matrix_headlines[h].section, section) == 0)
           {
             metrics[1][0] = matrix_headlines[h].module;
             metrics[1][1] = matrix_headlines[h].metric;
@@ -400,10 +421,14 @@ cmd_matrix_main (int argc, char **argv)
   g_autoptr (ResultsStore) store = results_store_open_read_only (db_path, &error);
   if (store == NULL)
     return cmd_fail (g_steal_pointer (&error), 1);
-  const char *const metrics[] = { "calcapp.handling_speed", "oracle.hs.bogus", "oracle.hs.hijacked",
-                                  "oracle.hs.missing", "oracle.cpu.utilization", NULL };
+  g_autoptr (GPtrArray) metric_names = g_ptr_array_new ();
+  g_ptr_array_add (metric_names, (gpointer) "calcapp.handling_speed");
+  for (gsize h = 0; h < G_N_ELEMENTS (matrix_headlines); h++)
+    if (!g_ptr_array_find_with_equal_func (metric_names, matrix_headlines[h].metric, g_str_equal, NULL))
+      g_ptr_array_add (metric_names, (gpointer) matrix_headlines[h].metric);
+  g_ptr_array_add (metric_names, NULL);
   const char *const no_variables[] = { NULL };
-  ResultsReportOptions options = { .metrics = metrics, .by = no_variables };
+  ResultsReportOptions options = { .metrics = (const char *const *) metric_names->pdata, .by = no_variables };
   MatrixData data = {
     .cells = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
     .threats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),

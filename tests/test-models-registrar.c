@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include "models/endpoint.h"
 #include "models/registrar-private.h"
 #include "models/handlespace-private.h"
 #include "sim/model.h"
@@ -1317,6 +1318,203 @@ test_config_defaults (void)
   g_assert_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID);
 }
 
+/* ---- security (models/rsp-secure.h) ------------------------------------------------------------- */
+
+/* The run's security from "key=value" pairs of secure.* and registrar keys (NULL-terminated). */
+static RspSecurity *
+sec_new (T *t, const char *const *sets)
+{
+  g_autoptr (SimParamTable) table = sim_param_table_new ();
+  gsize n;
+  const SimParamDecl *d = rsp_security_params (&n);
+  sim_param_table_add (table, d, n);
+  g_autoptr (SimParams) p = sim_params_new (table);
+  endpoint_params_set_defaults (p, d, n);
+  for (guint i = 0; sets[i] != NULL; i++)
+    {
+      g_auto (GStrv) kv = g_strsplit (sets[i], "=", 2);
+      SimParamValue v;
+      g_autoptr (GError) error = NULL;
+      g_assert_true (sim_param_parse (sim_param_table_lookup (table, kv[0]), kv[1], &v, &error));
+      sim_params_set (p, &v);
+    }
+  g_autoptr (GError) error = NULL;
+  RspSecurity *sec = rsp_security_new (t->net, p, 42, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (sec);
+  return sec;
+}
+
+/* An endpoint that speaks ASAP over TLS (port 3864) as role, under its host name. */
+static void
+ep_connect_secure (Ep *ep, RspSecurity *sec, NetAddr registrar, RspRole role)
+{
+  SecureClass cls = role == RSP_ROLE_PU ? SECURE_CLASS_PU_REGISTRAR : SECURE_CLASS_PE_REGISTRAR;
+  ep->assoc = net_assoc_connect (ep->host, registrar, SECURE_ASAP_TLS_PORT, &ep_callbacks, ep);
+  rsp_security_client (sec, cls, role, ep->host, ep->assoc);
+}
+
+/* RFC 5355 §3: with secure.pe-registrar = psk a registration over plain ASAP is refused (0xa) and counted. */
+static void
+test_secure_plain_registration_refused (void)
+{
+  T t;
+  t_init (&t, 40);
+  RegistrarConfig cfg = t_cfg ();
+  Registrar *r = t_registrar (&t, 0, 7, &cfg);
+  static const char *const sets[] = { "secure.pe-registrar=psk", "secure.pu-registrar=cert", NULL };
+  RspSecurity *sec = sec_new (&t, sets);
+  registrar_set_security (r, sec);
+  registrar_start (r);
+  Ep *pe = ep_new (&t, "pe1", 1, 1);
+  ep_connect (pe, raddr (0));
+  ep_register (pe, "pool", HS_POLICY_RR, 0);
+  ep_pe_ref (pe, CODEC_ASAP_DEREGISTRATION, "pool", 1);
+  ep_resolve (pe, "pool");
+  t_run (&t, 1 * S);
+  g_assert_cmpuint (pe->msgs->len, ==, 3);
+  const CodecMessage *m = &g_array_index (pe->msgs, CodecMessage, 0);
+  g_assert_cmpuint (m->flags, ==, CODEC_FLAG_REGISTRATION_RESPONSE_REJECT);
+  g_assert_cmpuint (m->u.pe_ref.error->causes[0].code, ==, CODEC_CAUSE_REJECTED_SECURITY);
+  m = &g_array_index (pe->msgs, CodecMessage, 1);
+  g_assert_cmpuint (m->type, ==, CODEC_ASAP_DEREGISTRATION_RESPONSE);
+  m = &g_array_index (pe->msgs, CodecMessage, 2);
+  g_assert_cmpuint (m->type, ==, CODEC_ASAP_HANDLE_RESOLUTION_RESPONSE);
+  g_assert_cmpuint (m->u.handle_resolution_response.error->causes[0].code, ==, CODEC_CAUSE_REJECTED_SECURITY);
+  g_assert_null (hs_handlespace_find_pool (registrar_handlespace (r), HANDLE ("pool")));
+  g_assert_cmpuint (registrar_counters (r)->registrations_refused_security, ==, 1);
+  g_assert_cmpuint (registrar_counters (r)->resolutions_refused_security, ==, 1);
+  registrar_free (r);
+  rsp_security_free (sec);
+  ep_free (pe);
+  t_clear (&t);
+}
+
+/*
+ * Over TLS-PSK the registrar knows who registered: the PE registers, its
+ * identity is bound to the PE identifier, and another key (pe2) can neither
+ * take the identifier over nor de-register it, address binding off.
+ */
+static void
+test_secure_psk_identity_binding (void)
+{
+  T t;
+  t_init (&t, 41);
+  RegistrarConfig cfg = t_cfg ();
+  cfg.address_binding = FALSE;
+  Registrar *r = t_registrar (&t, 0, 7, &cfg);
+  static const char *const sets[] = { "secure.pe-registrar=psk", NULL };
+  RspSecurity *sec = sec_new (&t, sets);
+  registrar_set_security (r, sec);
+  registrar_start (r);
+  Ep *pe = ep_new (&t, "pe1", 1, 0x111);
+  Ep *other = ep_new (&t, "pe2", 2, 0x111);
+  ep_connect_secure (pe, sec, raddr (0), RSP_ROLE_PE);
+  ep_connect_secure (other, sec, raddr (0), RSP_ROLE_PE);
+  ep_register (pe, "pool", HS_POLICY_RR, 0);
+  t_run (&t, 1 * S);
+  g_assert_true (net_assoc_is_up (pe->assoc) && net_assoc_is_up (other->assoc));
+  g_assert_cmpuint (ep_last (pe)->flags, ==, 0);
+  ep_register (other, "pool", HS_POLICY_RR, 0);
+  t_run (&t, 2 * S);
+  g_assert_cmpuint (reject_cause (other), ==, CODEC_CAUSE_REJECTED_SECURITY);
+  ep_pe_ref (other, CODEC_ASAP_DEREGISTRATION, "pool", 0x111);
+  t_run (&t, 3 * S);
+  g_assert_cmpuint (ep_last (other)->u.pe_ref.error->causes[0].code, ==, CODEC_CAUSE_REJECTED_SECURITY);
+  HsPoolElement *hpe = hs_handlespace_find (registrar_handlespace (r), HANDLE ("pool"), 0x111);
+  g_assert_nonnull (hpe);
+  HsTransport user;
+  hs_pe_get_user_transport (hpe, &user);
+  g_assert_cmpuint (user.addrs[0].bytes[3], ==, 1);   /* still pe1's address */
+  g_assert_cmpuint (registrar_counters (r)->registrations_refused_binding, ==, 1);
+  g_assert_cmpuint (registrar_counters (r)->deregistrations_refused, ==, 1);
+  /* The PE itself may de-register. */
+  ep_pe_ref (pe, CODEC_ASAP_DEREGISTRATION, "pool", 0x111);
+  t_run (&t, 4 * S);
+  g_assert_null (hs_handlespace_find (registrar_handlespace (r), HANDLE ("pool"), 0x111));
+  registrar_free (r);
+  rsp_security_free (sec);
+  ep_free (pe);
+  ep_free (other);
+  t_clear (&t);
+}
+
+/* RFC 5355 §2.4: a PE key authorized for another pool is refused (0xa) unless pool authorization is off. */
+static void
+test_secure_pool_authorization (void)
+{
+  for (int authz = 1; authz >= 0; authz--)
+    {
+      T t;
+      t_init (&t, 42);
+      RegistrarConfig cfg = t_cfg ();
+      cfg.pool_authorization = authz;
+      Registrar *r = t_registrar (&t, 0, 7, &cfg);
+      static const char *const sets[] = { "secure.pe-registrar=psk",
+                                          "secure.keys=pr*:registrar pe1:pe:pool pe2:pe:other,spare", NULL };
+      RspSecurity *sec = sec_new (&t, sets);
+      registrar_set_security (r, sec);
+      registrar_start (r);
+      Ep *pe1 = ep_new (&t, "pe1", 1, 1);
+      Ep *pe2 = ep_new (&t, "pe2", 2, 2);
+      ep_connect_secure (pe1, sec, raddr (0), RSP_ROLE_PE);
+      ep_connect_secure (pe2, sec, raddr (0), RSP_ROLE_PE);
+      ep_register (pe1, "pool", HS_POLICY_RR, 0);
+      ep_register (pe2, "pool", HS_POLICY_RR, 0);
+      t_run (&t, 1 * S);
+      g_assert_cmpuint (ep_last (pe1)->flags, ==, 0);
+      HsHandlespace *hs = registrar_handlespace (r);
+      g_assert_nonnull (hs_handlespace_find (hs, HANDLE ("pool"), 1));
+      if (authz)
+        {
+          g_assert_cmpuint (reject_cause (pe2), ==, CODEC_CAUSE_REJECTED_SECURITY);
+          g_assert_null (hs_handlespace_find (hs, HANDLE ("pool"), 2));
+          g_assert_cmpuint (registrar_counters (r)->registrations_refused_pool, ==, 1);
+        }
+      else
+        {
+          g_assert_cmpuint (ep_last (pe2)->flags, ==, 0);
+          g_assert_nonnull (hs_handlespace_find (hs, HANDLE ("pool"), 2));
+          g_assert_cmpuint (registrar_counters (r)->registrations_refused_pool, ==, 0);
+        }
+      registrar_free (r);
+      rsp_security_free (sec);
+      ep_free (pe1);
+      ep_free (pe2);
+      t_clear (&t);
+    }
+}
+
+/* A host without a key fails the handshake (counted as psk at the registrar) and registers nothing. */
+static void
+test_secure_no_key (void)
+{
+  T t;
+  t_init (&t, 43);
+  RegistrarConfig cfg = t_cfg ();
+  Registrar *r = t_registrar (&t, 0, 7, &cfg);
+  static const char *const sets[] = { "secure.pe-registrar=psk", NULL };
+  RspSecurity *sec = sec_new (&t, sets);
+  registrar_set_security (r, sec);
+  registrar_start (r);
+  Ep *mallory = ep_new (&t, "mallory", 9, 9);
+  ep_connect_secure (mallory, sec, raddr (0), RSP_ROLE_PE);
+  ep_register (mallory, "pool", HS_POLICY_RR, 0);
+  t_run (&t, 5 * S);
+  g_assert_null (mallory->assoc);
+  g_assert_cmpuint (mallory->msgs->len, ==, 0);
+  g_assert_null (hs_handlespace_find_pool (registrar_handlespace (r), HANDLE ("pool")));
+  g_assert_cmpuint (registrar_counters (r)->registrations, ==, 0);
+  RecCapture rc = { { &rec_capture_class }, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free) };
+  registrar_record (r, &rc.rec, "registrar[0]");
+  g_assert_cmpfloat (rec_value (&rc, "registrar.rx.asap_registration"), ==, 0);
+  g_hash_table_unref (rc.values);
+  registrar_free (r);
+  rsp_security_free (sec);
+  ep_free (mallory);
+  t_clear (&t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1340,5 +1538,9 @@ main (int argc, char **argv)
   g_test_add_func ("/models/registrar/enrp/takeover", test_enrp_takeover);
   g_test_add_func ("/models/registrar/enrp/audit-resync", test_enrp_audit_resync);
   g_test_add_func ("/models/registrar/enrp/determinism", test_enrp_determinism);
+  g_test_add_func ("/models/registrar/secure/plain-refused", test_secure_plain_registration_refused);
+  g_test_add_func ("/models/registrar/secure/psk-identity-binding", test_secure_psk_identity_binding);
+  g_test_add_func ("/models/registrar/secure/pool-authorization", test_secure_pool_authorization);
+  g_test_add_func ("/models/registrar/secure/no-key", test_secure_no_key);
   return g_test_run ();
 }

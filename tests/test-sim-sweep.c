@@ -247,8 +247,9 @@ wait_complete (const char *db, int n, GSubprocess *p)
   g_error ("%s: no %d complete runs after 15 s", db, n);
 }
 
-/* The resume tests' sweeps: the General config over a quarter of its time (30 runs of about 12 ms). */
-#define RESUME_LIMIT "sim-time-limit=35h"
+/* The resume tests' sweeps: the General config at its full length (30 runs of about 50 ms: long enough that a
+ * loaded machine cannot finish the sweep between the third complete run and the signal). */
+#define RESUME_LIMIT "sim-time-limit=140h"
 
 /* The rows of the uninterrupted sweep, computed once for the resume tests. */
 static const char *
