@@ -72,11 +72,15 @@
  * sequence fails authentication), the association is aborted, and
  * models/secure.c counts it.
  *
+ * Replay needs attack.count = 1: two taps on one path would each shift the
+ * same chunks.
+ *
  * Not here: retransmission of injected chunks (on a lossy place a lost
  * injection leaves the registrar waiting for that TSN; the threat scenarios
- * have no loss), replays towards PEs or PUs, ENRP replays, PPIDs other
- * than ASAP's and ENRP's, and an adversary on a WAN link (a tap on a LAN
- * only: attack.lan).
+ * have no loss), replays towards PEs or PUs, ENRP replays, the CalcApp
+ * associations between PUs and PEs (their ASAP cookies included: see
+ * attacks/cookie.c), PPIDs other than ASAP's and ENRP's, and an adversary
+ * on a WAN link (a tap on a LAN only: attack.lan).
  *
  * Determinism: flows are found by a hash table of their addresses and ports
  * (lookups only) and replayed in the order of their first capture (an
