@@ -16,6 +16,15 @@
  * application messages"): the PUs wait for their request timeout, report
  * the PE unreachable, and the registrar drops it after MAX-BAD-PE-REPORT.
  *
+ * With attack.deregister (RFC 5355 §2.1 "registrations/deregistrations ...
+ * at a very rapid rate"), the churn mode: as soon as a fake PE's
+ * registration is accepted the adversary deregisters it on the same
+ * association, and once that is answered (or the registration rejected)
+ * shuts the association down. No fake PE stays: the cost is the registrar's
+ * work (messages, handlespace insertions and removals, the ENRP updates to
+ * its peers), which RFC 5355 §2.1.2 calls disabling "the RSerPool
+ * discovery and database function".
+ *
  * spoofing (RFC 5355 §2.3). Every attack.interval each adversary, an
  * insider PE with its own host and address, sends a HANDLE_RESOLUTION for
  * the pool on its one resolution association; for each PE of the answer not
@@ -67,7 +76,8 @@ static const AttackThreat threats[] = {
   { "2.1", "PE registration/deregistration flooding - non-existent PE", "registration-flood", "insider PE",
     "registers fake PEs with fresh identifiers and the most attractive policy values, answers their keep-alives, "
     "swallows the PUs' requests (PAPERS §2.2)",
-    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
+    "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation, "
+    "attack.deregister (churn: each fake PE deregistered as soon as it is registered)" },
   { "2.2", "PE registration/deregistration flooding - unauthorized PE", "registration-flood",
     "host without credentials",
     "the registration flood of 2.1 from a host that holds no PE key (secure.keys does not name it): with "
@@ -144,8 +154,18 @@ static const AttackMitigation mitigations[] = {
   { "registrar-rate-limits", "2.13", "models/registrar",
     "per-association limits on handle resolutions and unreachable reports, rate = entries / (newest - oldest) over a "
     "window of arrival times; refused requests are dropped and counted (PAPERS §2.3)",
-    "registrar.max-hr-rate, registrar.max-eu-rate (per s, 0 = off), registrar.rate-window" },
-  { "pu-report-limit", "2.13", "models/pu (not yet)", "an ASAP pool-user-side limit on unreachable reports", NULL },
+    "registrar.max-hr-rate, registrar.max-eu-rate (per s, 0 = off), registrar.rate-window, registrar.rate-burst" },
+  { "pu-report-limit", "2.13", "models/pu",
+    "RFC 5355 §2.13.3: an honest PU's ASAP stack sends at most N ENDPOINT_UNREACHABLE reports in any window; the "
+    "others are not sent and are counted. It bounds the unintentional flood (a PU that cannot reach many PEs, e.g. "
+    "fake ones, or a faulty stack); a malicious PU does not run it (against that: registrar-rate-limits). The reports "
+    "it holds back are also the ones MAX-BAD-PE-REPORT needs to purge fake PEs (§2.1)",
+    "pu.max-eu-rate (reports per window, 0 = off), pu.eu-rate-window" },
+  { "registration-rate-limit", "2.1", "models/registrar",
+    "registrations of new PE identities per credential are judged by the per-PU rate estimator and rejected above "
+    "the limit; refreshes and deregistrations are never limited. Bounds the registration/deregistration churn that "
+    "one-pe-per-credential does not (each fake PE is deregistered before the next)",
+    "registrar.max-registration-rate (per s and credential, 0 = off), registrar.rate-window, registrar.rate-burst" },
   { "keep-alive-rate-limit", "2.14", "models/pe",
     "a PE answers keep-alives at a bounded rate per association, rate = entries / (newest - oldest) over a window of "
     "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
@@ -211,6 +231,9 @@ static const SimParamDecl attack_param_decls[] = {
     "papers: 0 or 25 %)." },
   { "attack.report-probability", SIM_PARAM_DOUBLE, "1", 0, 1, NULL,
     "unreachable-flood: probability p of reporting each PE of an answer unreachable (0 = a pure resolution flood)." },
+  { "attack.deregister", SIM_PARAM_BOOL, "false", 0, 0, NULL,
+    "registration-flood: deregister each fake PE as soon as its registration is accepted and then shut its "
+    "association down (RFC 5355 §2.1 registration/deregistration flooding: handlespace churn, no fake PE stays)." },
   { "attack.home-flag", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "keepalive-flood: set H in the keep-alives (RFC 5352 §2.2.7): the PE also takes the adversary as its home "
     "registrar (RFC 5352 §3.7); false = a pure flood." },
@@ -234,6 +257,59 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.cookie-job-size", SIM_PARAM_DOUBLE, "1e7", 1, 1e15, NULL,
     "cookie-forgery: the size (calculations) of the adversary's jobs." },
 };
+
+/*
+ * The keys that switch each available mitigation on: a boolean key that is
+ * true, or a number key above 0 (any one of the row's keys). tls-psk and
+ * pool-authorization have none yet.
+ */
+static const struct {
+  const char *name;
+  const char *keys[2];
+} mitigation_switches[] = {
+  { "one-pe-per-credential", { "registrar.one-pe-per-credential", NULL } },
+  { "address-binding", { "registrar.address-binding", NULL } },
+  { "max-bad-pe-report", { "registrar.max-bad-pe-reports", NULL } },
+  { "probe-before-remove", { "registrar.unreachable-probe", NULL } },
+  { "registrar-rate-limits", { "registrar.max-hr-rate", "registrar.max-eu-rate" } },
+  { "pu-report-limit", { "pu.max-eu-rate", NULL } },
+  { "keep-alive-rate-limit", { "pe.max-keepalive-rate", NULL } },
+  { "registration-rate-limit", { "registrar.max-registration-rate", NULL } },
+};
+
+static gboolean
+switch_on (const SimParams *p, const char *key)
+{
+  const SimParamValue *v = key != NULL ? sim_params_lookup (p, key) : NULL;
+  if (v == NULL)
+    return FALSE;
+  switch (v->decl->type)
+    {
+    case SIM_PARAM_BOOL:
+      return v->v.b;
+    case SIM_PARAM_INT:
+      return v->v.i > 0;
+    case SIM_PARAM_DOUBLE:
+      return v->v.d > 0;
+    default:
+      g_return_val_if_reached (FALSE);
+    }
+}
+
+char *
+attack_mitigations_on (const SimParams *p)
+{
+  const SimParamValue *model = sim_params_lookup (p, "model");
+  if (model == NULL || strcmp (model->text, "rserpool") != 0)
+    return NULL;
+  g_autoptr (GString) s = g_string_new (NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (mitigations); i++)
+    for (gsize j = 0; j < G_N_ELEMENTS (mitigation_switches); j++)
+      if (strcmp (mitigation_switches[j].name, mitigations[i].name) == 0
+          && (switch_on (p, mitigation_switches[j].keys[0]) || switch_on (p, mitigation_switches[j].keys[1])))
+        g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", mitigations[i].name);
+  return s->len > 0 ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
+}
 
 const SimParamDecl *
 attack_params (gsize *n)
@@ -297,6 +373,7 @@ struct Attack {
   gboolean      home_flag;
   gboolean      plain;       /* attack.plain: no TLS, plain ports */
   AttackFailover *failover;  /* failover-downgrade (attacks/failover.c) */
+  gboolean      deregister;   /* registration-flood churn mode (attack.deregister) */
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
@@ -369,6 +446,21 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
         a->c.registrations_rejected++;
       else
         a->c.registrations_accepted++;
+      if (a->deregister && aa->pe_id != 0)
+        {
+          if (msg.flags & CODEC_FLAG_REGISTRATION_RESPONSE_REJECT)
+            net_assoc_shutdown (assoc);   /* nothing to deregister */
+          else
+            {
+              /* RFC 5355 §2.1: the churn mode takes the fake PE away again at once. */
+              CodecMessage dereg = { 0 };
+              dereg.type = CODEC_ASAP_DEREGISTRATION;
+              dereg.u.pe_ref.handle = pool_handle (a);
+              dereg.u.pe_ref.pe_id = aa->pe_id;
+              count_sent (a, rsp_send (a->net, assoc, 0, &dereg));
+              a->c.deregistrations++;
+            }
+        }
       break;
     case CODEC_ASAP_ENDPOINT_KEEP_ALIVE:
       if (aa->pe_id != 0)
@@ -390,6 +482,8 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
         a->c.deregistrations_rejected++;
       else
         a->c.deregistrations_accepted++;
+      if (a->deregister && aa->pe_id != 0)
+        net_assoc_shutdown (assoc);
       break;
     case CODEC_ASAP_HANDLE_RESOLUTION_RESPONSE:
       {
@@ -689,6 +783,7 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->report_p = sim_params_double (p, "attack.report-probability");
   a->home_flag = sim_params_bool (p, "attack.home-flag");
   a->plain = sim_params_bool (p, "attack.plain");
+  a->deregister = a->kind == ATTACK_REGISTRATION_FLOOD && sim_params_bool (p, "attack.deregister");
   if (!pe_policy_from_name (sim_params_string (p, "pool.policy"), &a->policy_type))
     g_assert_not_reached ();   /* the key is an enum of these names */
   a->user_port = (guint16) sim_params_int (p, "pe.user-port");

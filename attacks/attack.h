@@ -68,6 +68,14 @@ typedef struct {
 const AttackThreat     *attack_threats (gsize *n);
 const AttackMitigation *attack_mitigations (gsize *n);
 
+/*
+ * The names of the mitigations switched on by a run's parameters, comma-
+ * separated in registry order (run.mitigations); NULL when none is or the
+ * model is not rserpool. The protocol's own defenses count: address-binding
+ * and max-bad-pe-report are on unless a scenario turns them off.
+ */
+char *attack_mitigations_on (const SimParams *params);
+
 /* The attack.* scenario keys (static table). */
 const SimParamDecl *attack_params (gsize *n);
 

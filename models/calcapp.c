@@ -1176,6 +1176,8 @@ calcapp_client_enqueue (CalcAppClient *c, guint64 size)
   job->queued_at = sim_kernel_now (c->kernel);
   g_queue_push_tail (&c->queue, job);
   c->stats.queued++;
+  if (job->queued_at >= c->cfg.warmup)
+    c->stats.queued_measured++;
   client_next_job (c);
   return job->id;
 }

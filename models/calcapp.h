@@ -237,6 +237,7 @@ guint          calcapp_client_queue_length (const CalcAppClient *client);
 
 typedef struct {
   guint64 queued;              /* jobs enqueued */
+  guint64 queued_measured;     /* ... after the warm-up: the jobs calcapp.handling_speed judges once completed */
   guint64 started;             /* jobs taken from the queue */
   guint64 completed;
   guint64 failed;              /* dropped by a host crash */

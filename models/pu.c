@@ -48,6 +48,8 @@ struct PoolUser {
   SimTime         cache_until;
   guint           rr_next;         /* round-robin position in the cache */
   GHashTable     *attempts;        /* pe id -> PU_ATTEMPT_* */
+  SimTime        *eu_sent;         /* ring of the send times of the last cfg.max_eu_reports reports */
+  guint           eu_n, eu_head;   /* entries held; index of the oldest */
   GBytes         *cookie;
   guint           epoch;           /* incremented by a host crash */
   PuAppCallbacks  app;
@@ -66,6 +68,11 @@ static const SimParamDecl pu_param_decls[] = {
   { "pu.stale-cache-value", SIM_PARAM_TIME, "0s", 0, 9.2e18, NULL,
     "Lifetime of the PU's cache of a resolution answer (RFC 5352 §3.3 stale_cache_value); "
     "0s = no cache, one resolution per request (the papers)." },
+  { "pu.max-eu-rate", SIM_PARAM_INT, "0", 0, 1000000, NULL,
+    "Mitigation pu-report-limit (RFC 5355 §2.13.3): ENDPOINT_UNREACHABLE reports a PU sends at most in any "
+    "pu.eu-rate-window; reports above it are not sent (counted as pu.unreachable_limited). 0 = no limit." },
+  { "pu.eu-rate-window", SIM_PARAM_TIME, "10s", 1, 9.2e18, NULL,
+    "The sliding window of pu.max-eu-rate." },
   ENDPOINT_HUNT_PARAM_DECLS ("pu", "PU"),
 };
 
@@ -86,6 +93,8 @@ pu_config_from_params (const SimParams *p, PuConfig *cfg, GError **error)
   cfg->t1 = sim_params_time (p, "pu.t1-enrp-request");
   cfg->max_request_retransmit = (guint) sim_params_int (p, "pu.max-request-retransmit");
   cfg->stale_cache = sim_params_time (p, "pu.stale-cache-value");
+  cfg->max_eu_reports = (guint) sim_params_int (p, "pu.max-eu-rate");
+  cfg->eu_window = sim_params_time (p, "pu.eu-rate-window");
   if (cfg->pool_handle[0] == '\0')
     {
       g_set_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID, "pool.handle: a pool handle is 1 byte or more");
@@ -404,6 +413,32 @@ pu_pe_reached (PoolUser *pu, guint32 pe_id)
   g_hash_table_remove (pu->attempts, GUINT_TO_POINTER (pe_id));
 }
 
+/*
+ * RFC 5355 §2.13.3, pu-report-limit: may the PU send a report now? At most
+ * cfg.max_eu_reports in any cfg.eu_window: the oldest of the last N sends
+ * must be a full window ago. A report allowed is entered as sent.
+ */
+static gboolean
+pu_may_report (PoolUser *pu)
+{
+  guint n = pu->cfg.max_eu_reports;
+  if (n == 0)
+    return TRUE;
+  SimTime now = sim_kernel_now (pu->kernel);
+  if (pu->eu_sent == NULL)
+    pu->eu_sent = g_new (SimTime, n);
+  if (pu->eu_n < n)
+    {
+      pu->eu_sent[(pu->eu_head + pu->eu_n++) % n] = now;
+      return TRUE;
+    }
+  if (now - pu->eu_sent[pu->eu_head] < pu->cfg.eu_window)
+    return FALSE;
+  pu->eu_sent[pu->eu_head] = now;   /* the oldest leaves the window */
+  pu->eu_head = (pu->eu_head + 1) % n;
+  return TRUE;
+}
+
 gboolean
 pu_report_unreachable (PoolUser *pu, guint32 pe_id)
 {
@@ -420,6 +455,11 @@ pu_report_unreachable (PoolUser *pu, guint32 pe_id)
     {
       pu->stats.unreachable_unsent++;
       endpoint_hunt_start (pu->hunt);
+      return FALSE;
+    }
+  if (!pu_may_report (pu))
+    {
+      pu->stats.unreachable_limited++;
       return FALSE;
     }
   CodecMessage msg = { 0 };
@@ -497,6 +537,7 @@ pu_host_state (NetHost *host, gboolean up, gpointer user_data)
       g_array_set_size (pu->waiters, 0);
       pu_cache_purge (pu);
       g_hash_table_remove_all (pu->attempts);
+      pu->eu_n = pu->eu_head = 0;   /* the restarted stack keeps no report history */
       pu_session_reset (pu);
       endpoint_hunt_host_state (pu->hunt, FALSE);
     }
@@ -551,6 +592,7 @@ pu_free (PoolUser *pu)
   g_array_unref (pu->waiters);
   g_array_unref (pu->cache);
   g_hash_table_unref (pu->attempts);
+  g_free (pu->eu_sent);
   g_clear_pointer (&pu->cookie, g_bytes_unref);
   pu_config_clear (&pu->cfg);
   g_free (pu);
@@ -622,6 +664,7 @@ pu_record (PoolUser *pu, SimRecorder *rec, const char *module)
     { "pu.unreachable_sent", G_STRUCT_OFFSET (PuStats, unreachable_sent) },
     { "pu.unreachable_suppressed", G_STRUCT_OFFSET (PuStats, unreachable_suppressed) },
     { "pu.unreachable_unsent", G_STRUCT_OFFSET (PuStats, unreachable_unsent) },
+    { "pu.unreachable_limited", G_STRUCT_OFFSET (PuStats, unreachable_limited) },
     { "pu.cookies", G_STRUCT_OFFSET (PuStats, cookies) },
     { "pu.cookie_echoes", G_STRUCT_OFFSET (PuStats, cookie_echoes) },
     { "pu.home_lost", G_STRUCT_OFFSET (PuStats, home_lost) },

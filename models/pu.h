@@ -22,6 +22,17 @@
  * a report marks the attempt reported, a new pu_pe_tried starts a new one,
  * pu_pe_reached ends it. A reported PE is purged from the cache.
  *
+ * Report limit (RFC 5355 §2.13.3: "The number of endpoint unreachable
+ * messages sent to the ENRP server from the PU SHOULD be limited"; mitigation
+ * pu-report-limit): with pu.max-eu-rate = N > 0 the PU sends at most N
+ * reports in any interval of pu.eu-rate-window (a sliding window over the
+ * send times of its last N reports). A report above it is not sent and is
+ * counted (unreachable_limited); the PU still ends the failure event and
+ * purges the PE from its cache. It bounds what an honest PU's ASAP stack
+ * sends, e.g. when the PU cannot reach many PEs at once (a partition on its
+ * side, a flood of fake PEs): the "unintentional" flood of §2.13.1. A
+ * malicious PU does not run it; the registrar's per-PU limits answer that.
+ *
  * Cookies (RFC 5352 §3.8): the PU keeps the latest ASAP_COOKIE of its
  * session (pu_control_receive) and sends it back as ASAP_COOKIE_ECHO on
  * failover (pu_send_cookie_echo), on the application's association (PPID 11).
@@ -42,6 +53,8 @@ typedef struct {
   guint              max_request_retransmit; /* MAX-REQUEST-RETRANSMIT */
   SimTime            stale_cache;        /* stale_cache_value; 0 = no cache */
   EndpointHuntConfig hunt;               /* pu.registrars, pu.announces, T5, RETRAN-MAX, T7 */
+  guint              max_eu_reports;     /* pu.max-eu-rate: reports per eu_window at most; 0 = no limit */
+  SimTime            eu_window;          /* pu.eu-rate-window */
 } PuConfig;
 
 /* The keys pu.* (static table; pool.handle is in pe_params()). */
@@ -139,6 +152,7 @@ typedef struct {
   guint64 unreachable_sent;       /* ENDPOINT_UNREACHABLE reports */
   guint64 unreachable_suppressed; /* second report in one failure event, or for a PE not tried */
   guint64 unreachable_unsent;     /* no home registrar at the time */
+  guint64 unreachable_limited;    /* not sent: above pu.max-eu-rate in pu.eu-rate-window */
   guint64 cookies;                /* ASAP_COOKIEs received */
   guint64 cookie_echoes;          /* ASAP_COOKIE_ECHOs sent */
   guint64 home_lost;

@@ -420,6 +420,16 @@ identity_bound (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize han
  * third party, refused under rule 5 ("authentication failure") with
  * "Rejected due to security considerations".
  */
+static gboolean rate_exceeded (Registrar *r, RegRate *rate, double max);
+
+void
+registrar_rate_free (gpointer p)
+{
+  RegRate *rate = p;
+  g_free (rate->times);
+  g_free (rate);
+}
+
 static RegCause
 registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len,
                         const HsRegistration *reg)
@@ -445,9 +455,9 @@ registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, g
     }
   /*
    * RFC 5355 §2.1, §2.3: a PE registers only itself. With
-   * one-pe-per-credential, the credential (the association's peer address;
-   * the TLS-PSK identity once there are secure channels) may hold one PE
-   * identity: another identity is refused while the first is registered.
+   * one-pe-per-credential, the credential (the TLS-PSK identity, else the
+   * association's peer address: conn_credential) may hold one PE identity:
+   * another identity is refused while the first is registered.
    */
   if (r->cfg.one_pe_per_credential)
     {
@@ -458,6 +468,30 @@ registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, g
           && hs_handlespace_find (r->hs, handle, handle_len, GPOINTER_TO_UINT (other)) != NULL)
         {
           r->c.registrations_refused_identity++;
+          return CODEC_CAUSE_REJECTED_SECURITY;
+        }
+    }
+  /*
+   * RFC 5355 §2.1: a stream of registrations and deregistrations of
+   * non-existent PEs creates state at a very rapid rate; one identity at a
+   * time does not bound it (each fake PE is deregistered before the next).
+   * With registration-rate-limit, registrations that would create a PE
+   * identity are judged per credential by the per-PU rate estimator;
+   * refreshes of a registered identity (every re-registration, every load
+   * change) are never judged.
+   */
+  if (r->cfg.max_registration_rate > 0 && hs_handlespace_find (r->hs, handle, handle_len, reg->pe_id) == NULL)
+    {
+      g_autofree char *key = conn_credential (conn);
+      RegRate *rate = g_hash_table_lookup (r->credential_rate, key);
+      if (rate == NULL)
+        {
+          rate = g_new0 (RegRate, 1);
+          g_hash_table_insert (r->credential_rate, g_strdup (key), rate);
+        }
+      if (rate_exceeded (r, rate, r->cfg.max_registration_rate))
+        {
+          r->c.registrations_refused_rate++;
           return CODEC_CAUSE_REJECTED_SECURITY;
         }
     }
@@ -473,9 +507,10 @@ credential_note (Registrar *r, RegAsapConn *conn, guint32 pe_id)
 }
 
 /*
- * One arrival at the rate estimator (RegRate): add now, then TRUE if the
- * window is full and entries / (newest - oldest) exceeds max per second.
- * Refused arrivals are added too: a flooder's measured rate stays high.
+ * One arrival at the rate estimator (RegRate): add now, then TRUE if more
+ * than cfg.rate_burst entries are held (or the window is full) and
+ * entries / (newest - oldest) exceeds max per second. Refused arrivals are
+ * added too: a flooder's measured rate stays high.
  */
 static gboolean
 rate_exceeded (Registrar *r, RegRate *rate, double max)
@@ -493,7 +528,7 @@ rate_exceeded (Registrar *r, RegRate *rate, double max)
       rate->times[rate->head] = now;   /* the oldest makes room */
       rate->head = (rate->head + 1) % w;
     }
-  if (rate->n < w)
+  if (rate->n <= r->cfg.rate_burst && rate->n < w)
     return FALSE;
   SimTime span = now - rate->times[rate->head];
   return span <= 0 || (double) rate->n / ((double) span / SIM_S) > max;
@@ -1030,6 +1065,7 @@ registrar_asap_close (Registrar *r, gboolean host_down)
     }
   g_hash_table_remove_all (r->pes);
   g_hash_table_remove_all (r->credential_pe);
+  g_hash_table_remove_all (r->credential_rate);
   g_hash_table_remove_all (r->out_conns);
   while (r->conns != NULL)
     {

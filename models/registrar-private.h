@@ -41,9 +41,14 @@ typedef struct RegAsapConn RegAsapConn;
 /*
  * The rate estimator of the per-association limits (PAPERS.md §2.3, as
  * rsplib's registrar): the newest cfg.rate_window arrival times, refused
- * arrivals included; rate = entries / (newest - oldest). It judges only a
- * full window: a few requests close together (a retry after a reject) are
- * no flood.
+ * arrivals included (a flooder's measured rate stays high, so it stays
+ * locked out); rate = entries / (newest - oldest). The first
+ * cfg.rate_burst arrivals pass unjudged (a retry shortly after a request,
+ * as after a CalcApp reject, is no flood); from the next one on each
+ * arrival is judged over the entries held, not only once the window is
+ * full: judging full windows only let a flooder's first rate_window - 1
+ * requests through, enough reports at its start to have legitimate PEs
+ * removed (RFC 5355 §2.13).
  */
 typedef struct {
   SimTime *times;   /* ring of rate_window entries; NULL until the first arrival */
@@ -51,6 +56,9 @@ typedef struct {
 } RegRate;
 typedef struct RegPe RegPe;
 typedef struct RegPeer RegPeer;
+
+/* Free a RegRate allocated on the heap (credential_rate's values). */
+void registrar_rate_free (gpointer rate);
 
 struct RegAsapConn {
   Registrar   *r;
@@ -127,6 +135,7 @@ struct Registrar {
   RspSecurity    *sec;            /* TLS (models/rsp-secure.h); NULL = none */
   NetListener    *asap_tls_listener;  /* port 3864 when a PE or PU class uses TLS */
   NetListener    *enrp_tls_listener;  /* port 9902 when registrar-registrar uses TLS */
+  GHashTable     *credential_rate;/* credential text -> RegRate * of its new identities (lookups only) */
   guint64         next_conn_id;
   SimEventId      announce_timer;
   GHashTable     *announcers;     /* server ID -> SimTime last heard announcing (counted only) */

@@ -86,8 +86,17 @@ static const SimParamDecl registrar_param_decls[] = {
     "Mitigation registrar-rate-limits: ENDPOINT_UNREACHABLEs per second a PU association may send; above it they are "
     "dropped (and counted). 0 = no limit; the papers use 1." },
   { "registrar.rate-window", SIM_PARAM_INT, "16", 2, 65536, NULL,
-    "Arrival times the rate limits keep per association: rate = entries / (newest - oldest), judged once the window "
-    "is full (rsplib keeps the newest 16)." },
+    "Arrival times the rate limits keep per association (refused arrivals included): rate = entries / (newest - "
+    "oldest) over them (rsplib keeps the newest 16)." },
+  { "registrar.rate-burst", SIM_PARAM_INT, "2", 1, 65535, NULL,
+    "Arrivals of an association the rate limits pass before judging: from the (burst + 1)-th on (or a full window) "
+    "an arrival is refused when entries / (newest - oldest) exceeds the limit. Below MAX-BAD-PE-REPORT, a PU flooding "
+    "faster than registrar.max-eu-rate has fewer reports counted than it takes to remove a PE." },
+  { "registrar.max-registration-rate", SIM_PARAM_DOUBLE, "0", 0, 1e9, NULL,
+    "Mitigation registration-rate-limit (RFC 5355 §2.1 registration/deregistration flooding): registrations of a new "
+    "PE identity per second a credential (as for registrar.one-pe-per-credential) may make, judged as the per-PU limits "
+    "(registrar.rate-window, registrar.rate-burst); above it they are rejected (and counted). Re-registrations of a "
+    "registered identity and deregistrations are never limited. 0 = no limit." },
   { "registrar.peers", SIM_PARAM_STRING, "", 0, 0, NULL,
     "Static ENRP peer list for mentor discovery, comma-separated IPv4 addresses; empty = the model gives every other registrar." },
 };
@@ -127,6 +136,8 @@ registrar_config_from_params (const SimParams *p, RegistrarConfig *cfg)
   cfg->max_hr_rate = sim_params_double (p, "registrar.max-hr-rate");
   cfg->max_eu_rate = sim_params_double (p, "registrar.max-eu-rate");
   cfg->rate_window = (guint) sim_params_int (p, "registrar.rate-window");
+  cfg->rate_burst = (guint) sim_params_int (p, "registrar.rate-burst");
+  cfg->max_registration_rate = sim_params_double (p, "registrar.max-registration-rate");
 }
 
 void
@@ -461,6 +472,7 @@ registrar_new (Net *net, NetHost *host, guint32 server_id, const RegistrarConfig
   r->out_conns = g_hash_table_new (g_int64_hash, g_int64_equal);
   r->pes = g_hash_table_new (g_direct_hash, g_direct_equal);
   r->credential_pe = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->credential_rate = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, registrar_rate_free);
   r->announcers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   r->peers = g_ptr_array_new ();
   r->enrp_in = g_ptr_array_new ();
@@ -486,6 +498,7 @@ registrar_free (Registrar *r)
   g_hash_table_unref (r->out_conns);
   g_hash_table_unref (r->pes);
   g_hash_table_unref (r->credential_pe);
+  g_hash_table_unref (r->credential_rate);
   g_hash_table_unref (r->announcers);
   g_ptr_array_unref (r->peers);
   g_ptr_array_unref (r->enrp_in);
@@ -596,7 +609,7 @@ registrar_record (Registrar *r, SimRecorder *rec, const char *module)
 #define C(field) { #field, G_STRUCT_OFFSET (RegistrarCounters, field) }
     C (unexpected), C (errors_sent), C (registrations), C (registrations_new),
     C (registrations_rejected), C (registrations_refused_identity), C (registrations_refused_binding),
-    C (registrations_refused_security), C (registrations_refused_pool),
+    C (registrations_refused_security), C (registrations_refused_pool), C (registrations_refused_rate),
     C (deregistrations), C (deregistrations_refused), C (deregistrations_refused_security),
     C (resolutions_refused_security), C (unreachable_refused_security), C (enrp_refused_security),
     C (registrations_insecure), C (resolutions_insecure_pes), C (resolutions),

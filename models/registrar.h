@@ -78,6 +78,8 @@ typedef struct {
   double   max_hr_rate;           /* handle resolutions per s and association; 0 = no limit */
   double   max_eu_rate;           /* ENDPOINT_UNREACHABLEs per s and association; 0 = no limit */
   guint    rate_window;           /* timestamps the rate estimator keeps per association, >= 2 */
+  guint    rate_burst;            /* arrivals the estimator passes unjudged, >= 1 (judged from burst + 1) */
+  double   max_registration_rate; /* registrations of new PE identities per s and credential; 0 = no limit */
 } RegistrarConfig;
 
 /* The scenario keys of the registrar (static table). */
@@ -163,6 +165,7 @@ typedef struct {
   guint64 registrations_new;          /* accepted, creating a PE */
   guint64 registrations_rejected;
   guint64 registrations_refused_identity; /* ... of them: a second PE identity of one credential */
+  guint64 registrations_refused_rate;     /* ... of them: new identities above registrar.max-registration-rate */
   guint64 registrations_refused_binding;  /* ... of them: another host's addresses or identity (address binding) */
   guint64 registrations_refused_security; /* ... of them: not over TLS, or not a PE's key (RFC 5355 §2.1, §2.2, §2.15) */
   guint64 registrations_refused_pool;     /* ... of them: the PE's key is not authorized for the pool (§2.4) */

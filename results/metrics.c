@@ -133,6 +133,9 @@ static const ResultsMetric metrics[] = {
   { "registrar.registrations_refused_binding", "scalar", "1",
     "Rejected registrations naming another host's addresses or an identity registered from another host "
     "(registrar.address-binding)." },
+  { "registrar.registrations_refused_rate", "scalar", "1",
+    "REGISTRATIONs of new PE identities rejected by the per-credential rate limit (registrar.max-registration-rate, "
+    "RFC 5355 §2.1)." },
   { "registrar.registrations_refused_security", "scalar", "1",
     "Rejected registrations (cause 0xa) that did not come over TLS although secure.pe-registrar requires it, or "
     "(psk) not from a PE's key (RFC 5355 §2.1, §2.2, §2.15)." },
@@ -302,6 +305,9 @@ static const ResultsMetric metrics[] = {
     "ENDPOINT_UNREACHABLE reports sent." },
   { "pu.unreachable_suppressed", "scalar", "1",
     "Reports suppressed (second in one failure event, or PE not tried)." },
+  { "pu.unreachable_limited", "scalar", "1",
+    "ENDPOINT_UNREACHABLE reports a PU did not send: above pu.max-eu-rate in pu.eu-rate-window (mitigation "
+    "pu-report-limit, RFC 5355 §2.13.3)." },
   { "pu.unreachable_unsent", "scalar", "1",
     "Reports not sent for lack of a home registrar." },
   { "pu.cookies", "scalar", "1",
@@ -321,9 +327,16 @@ static const ResultsMetric metrics[] = {
   { "calcapp.utilization", "scalar", "1",
     "PAPERS §1 provider's view: used / offered capacity since the warm-up; per PE (module pe[j]) and the mean over PEs (module calcapp)." },
   { "calcapp.handling_speed", "statistic,scalar", "%",
-    "PAPERS §1 user's view: job size / handling time (enqueue to completion) in % of a PE's capacity, jobs enqueued after the warm-up; per PU (statistic, module pu[k]) and over all jobs (scalar, module calcapp)." },
+    "PAPERS §1 user's view: job size / handling time (enqueue to completion) in % of a PE's capacity, jobs enqueued after the warm-up and completed (unfinished jobs are not in it: see calcapp.jobs_unfinished); per PU (statistic, module pu[k]) and over all jobs (scalar, module calcapp)." },
   { "calcapp.jobs", "scalar", "1",
     "Jobs enqueued after the warm-up and completed, over all PUs (the count behind calcapp.handling_speed)." },
+  { "calcapp.jobs_unfinished", "scalar", "1",
+    "Jobs enqueued after the warm-up and not completed by the end (queued, in progress, or lost in a crash), over all "
+    "PUs. calcapp.handling_speed (PAPERS §1) averages completed jobs only: when the service collapses the few jobs "
+    "that complete can show a high speed; read it beside this count." },
+  { "calcapp.jobs_completed_ratio", "scalar", "1",
+    "calcapp.jobs / (calcapp.jobs + calcapp.jobs_unfinished): the share of the measured jobs behind "
+    "calcapp.handling_speed (1 when no job was enqueued)." },
   { "calcapp.server.busy_time", "scalar", "s",
     "Time a PE's CalcApp server had a job since the warm-up." },
   { "calcapp.server.calculations", "scalar", "calculations",

@@ -129,6 +129,7 @@ run_begin (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store)
       const SimParamValue *v = values->pdata[i];
       attrs[i] = (ResultsPair) { v->decl->key, v->text };
     }
+  g_autofree char *mitigations = attack_mitigations_on (p);
   ResultsRunInfo info = {
     .scenario = sim_scenario_path (sc),
     .scenario_digest = sim_scenario_digest (sc),
@@ -137,7 +138,7 @@ run_begin (SimScenario *sc, const SimRunSpec *spec, ResultsStore *store)
     .repetition = spec->repetition,
     .seed = spec->seed,
     .threat = strcmp (sim_params_string (p, "attack.type"), "none") != 0 ? sim_params_string (p, "attack.type") : NULL,
-    .mitigations = NULL,
+    .mitigations = mitigations,
     .itervars = itervars,
     .n_itervars = spec->itervars->len,
     .attrs = attrs,

@@ -137,6 +137,19 @@ assoc_key (guint16 lport, NetAddr paddr, guint16 pport)
   return (gint64) (((guint64) lport << 48) | ((guint64) pport << 32) | paddr);
 }
 
+guint
+net_assoc_key_hash (gconstpointer key)
+{
+  /* The 64-bit finalizer of MurmurHash3 (fmix64), folded to 32 bits. */
+  guint64 x = *(const guint64 *) key;
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  x ^= x >> 33;
+  return (guint) x;
+}
+
 static inline const NetSctpConfig *
 sctp_cfg (const NetAssoc *a)
 {

@@ -182,6 +182,16 @@ NetGroup  *net_group (Net *net, NetAddr group, gboolean create);
 void       net_kind_count (Net *net, NetKind kind, gsize bytes);
 guint      net_role_intern (Net *net, const char *name);
 
+/*
+ * Hash of an association key (lport << 48 | pport << 32 | peer address) for
+ * NetHost.assocs: every bit of the key reaches every bit of the hash. (The
+ * 32-bit fold of g_int64_hash, paddr ^ (lport << 16 | pport), gives the
+ * same value to many peers whose address and port differ in the same low
+ * bits, e.g. 100 PUs with sequential addresses and ports at one server:
+ * lookups then compared long chains of equal hashes.)
+ */
+guint      net_assoc_key_hash (gconstpointer key);
+
 /* Delivery to a host's transports (pkt is borrowed). */
 void       net_assoc_receive (NetHost *host, NetIface *iface, NetPacket *pkt);
 void       net_udp_receive (NetHost *host, NetIface *iface, NetPacket *pkt);

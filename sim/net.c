@@ -567,7 +567,7 @@ net_host_new (Net *net, const char *name, const char *role, NetHostFlags flags)
   h->ifaces = g_ptr_array_new_with_free_func (g_free);
   h->listeners = g_hash_table_new (g_direct_hash, g_direct_equal);
   h->udp = g_hash_table_new (g_direct_hash, g_direct_equal);
-  h->assocs = g_hash_table_new (g_int64_hash, g_int64_equal);
+  h->assocs = g_hash_table_new (net_assoc_key_hash, g_int64_equal);
   h->assoc_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   h->next_port = 49152;
   sim_rng_init_fmt (&h->sctp_rng, net->seed, "net/host/%s/sctp", name);

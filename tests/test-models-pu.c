@@ -2,7 +2,8 @@
  * tests/test-models-pu.c - the ASAP pool user against a scripted registrar
  * (tests/endpoint-test-util.h): handle resolution, T1 retransmissions at
  * exact times, the server hunt after MAX-REQUEST-RETRANSMIT, the cache and
- * its stale timer, ENDPOINT_UNREACHABLE once per failure event, cookies.
+ * its stale timer, ENDPOINT_UNREACHABLE once per failure event and the
+ * pool-user-side report limit, cookies.
  *
  * Times: one crossing takes X = 1 ms + 1 ns; pu_start at 0 brings the home
  * association up at 4 X.
@@ -217,6 +218,54 @@ test_unreachable_purges_cache (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_array_index (f->firsts, guint32, 1), ==, 0x22222222);
 }
 
+/*
+ * pu-report-limit (RFC 5355 §2.13.3): at most 2 reports in any 10 s. Six
+ * failure events at 1, 2, 3, 11, 11.5 and 12 s: the third is held back
+ * (two sent within 10 s before it), the fourth goes (the oldest, at 1 s,
+ * is 10 s old), the fifth is held back, the sixth goes (2 s + 10 s).
+ */
+static void
+test_unreachable_limit (Fixture *f, gconstpointer data)
+{
+  f->cfg.max_eu_reports = 2;
+  f->cfg.eu_window = 10 * SIM_S;
+  start_pu (f);
+  const SimTime at[] = { 1 * SIM_S, 2 * SIM_S, 3 * SIM_S, 11 * SIM_S, 11 * SIM_S + SIM_S / 2, 12 * SIM_S };
+  const gboolean sent[] = { TRUE, TRUE, FALSE, TRUE, FALSE, TRUE };
+  for (guint i = 0; i < G_N_ELEMENTS (at); i++)
+    {
+      tep_run_until (&f->r, at[i]);
+      guint32 id = i % 2 == 0 ? 0x11111111 : 0x22222222;
+      pu_pe_tried (f->pu, id);
+      g_assert_cmpint (pu_report_unreachable (f->pu, id), ==, sent[i]);
+      g_assert_false (pu_report_unreachable (f->pu, id));   /* still one report per failure event */
+    }
+  tep_run_until (&f->r, 13 * SIM_S);
+  g_assert_cmpuint (tep_count (&f->r, CODEC_ASAP_ENDPOINT_UNREACHABLE), ==, 4);
+  g_assert_cmpint (tep_nth (&f->r, CODEC_ASAP_ENDPOINT_UNREACHABLE, 2)->t, ==, 11 * SIM_S + TEP_X);
+  g_assert_cmpint (tep_nth (&f->r, CODEC_ASAP_ENDPOINT_UNREACHABLE, 3)->t, ==, 12 * SIM_S + TEP_X);
+  g_assert_cmpuint (pu_stats (f->pu)->unreachable_sent, ==, 4);
+  g_assert_cmpuint (pu_stats (f->pu)->unreachable_limited, ==, 2);
+  g_assert_cmpuint (pu_stats (f->pu)->unreachable_suppressed, ==, 6);
+}
+
+/* Without a limit (the default) the same six events send six reports. */
+static void
+test_unreachable_no_limit (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpuint (f->cfg.max_eu_reports, ==, 0);
+  start_pu (f);
+  for (guint i = 0; i < 6; i++)
+    {
+      tep_run_until (&f->r, (SimTime) (i + 1) * SIM_S);
+      pu_pe_tried (f->pu, 0x11111111);
+      g_assert_true (pu_report_unreachable (f->pu, 0x11111111));
+    }
+  tep_run_until (&f->r, 8 * SIM_S);
+  g_assert_cmpuint (tep_count (&f->r, CODEC_ASAP_ENDPOINT_UNREACHABLE), ==, 6);
+  g_assert_cmpuint (pu_stats (f->pu)->unreachable_limited, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,5 +278,7 @@ main (int argc, char **argv)
   ADD ("cache/none", test_cache_none);
   ADD ("unreachable/once-per-failure", test_unreachable_once);
   ADD ("unreachable/purges-cache", test_unreachable_purges_cache);
+  ADD ("unreachable/report-limit", test_unreachable_limit);
+  ADD ("unreachable/no-limit-by-default", test_unreachable_no_limit);
   return g_test_run ();
 }

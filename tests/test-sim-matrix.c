@@ -42,7 +42,7 @@ count (const char *haystack, const char *needle)
   return n;
 }
 
-/* The threat scenarios in section order, with their configs (14 sweeps of 2 runs). */
+/* The threat scenarios in section order, with their configs (21 sweeps of 2 runs). */
 static void
 test_quick_table_and_resume (void)
 {
@@ -54,14 +54,15 @@ test_quick_table_and_resume (void)
                          "--set", "sim-time-limit=6min", NULL };
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint (poolsim (args, &out, &err), ==, 0);
-  g_assert_cmpuint (count (err, "config "), ==, 14);
-  g_assert_cmpuint (count (err, ": 2 runs complete, 0 skipped (already complete), 0 failed;"), ==, 14);
+  g_assert_cmpuint (count (err, "config "), ==, 21);
+  g_assert_cmpuint (count (err, ": 2 runs complete, 0 skipped (already complete), 0 failed;"), ==, 21);
 
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 8 + 1);  /* header, 2 per threat, "" after the last \n */
-  g_assert_cmpstr (lines[9], ==, "");
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 10 + 1);  /* header, 2 per scenario, "" after the last \n */
+  g_assert_cmpstr (lines[11], ==, "");
   g_assert_true (g_str_has_prefix (lines[0], "threat"));
-  const char *header[] = { "metric", "no attack", "attack", "mitigation 1", "mitigation 2" };
+  const char *header[] = { "metric", "no attack", "attack", "mitigation 1", "mitigation 2", "mitigation 3",
+                           "mitigation 4" };
   const char *at = lines[0];
   for (guint i = 0; i < G_N_ELEMENTS (header); i++)
     {
@@ -73,16 +74,22 @@ test_quick_table_and_resume (void)
   static const struct {
     const char *threat;  /* NULL: the threat's second row */
     const char *metric;
-    const char *mitigations[2];
+    const char *mitigations[4];
   } rows[] = {
-    { "§2.1 ", "calcapp.handling_speed", { "one-pe-per-credential: ", "max-bad-pe-report-1: " } },
-    { NULL, "oracle.hs.bogus", { "one-pe-per-credential: ", "max-bad-pe-report-1: " } },
-    { "§2.3 ", "calcapp.handling_speed", { "address-binding: ", NULL } },
-    { NULL, "oracle.hs.hijacked", { "address-binding: ", NULL } },
-    { "§2.13 ", "calcapp.handling_speed", { "registrar-rate-limits: ", "probe-before-remove: " } },
-    { NULL, "oracle.hs.missing", { "registrar-rate-limits: ", "probe-before-remove: " } },
-    { "§2.14 ", "calcapp.handling_speed", { "keep-alive-rate-limit: ", NULL } },
-    { NULL, "oracle.cpu.utilization", { "keep-alive-rate-limit: ", NULL } },
+    /* 2.1-deregistration-flood.ini (the churn), then 2.1-registration-flood.ini */
+    { "§2.1 ", "calcapp.handling_speed", { "one-pe-per-credential: ", "registration-rate-limit: ", NULL, NULL } },
+    { NULL, "oracle.hs.bogus", { "one-pe-per-credential: ", "registration-rate-limit: ", NULL, NULL } },
+    { "§2.1 ", "calcapp.handling_speed",
+      { "one-pe-per-credential: ", "max-bad-pe-report-1: ", "registration-rate-limit: ", "pu-report-limit: " } },
+    { NULL, "oracle.hs.bogus",
+      { "one-pe-per-credential: ", "max-bad-pe-report-1: ", "registration-rate-limit: ", "pu-report-limit: " } },
+    { "§2.3 ", "calcapp.handling_speed", { "address-binding: ", NULL, NULL, NULL } },
+    { NULL, "oracle.hs.hijacked", { "address-binding: ", NULL, NULL, NULL } },
+    { "§2.13 ", "calcapp.handling_speed",
+      { "registrar-rate-limits: ", "probe-before-remove: ", "pu-report-limit: ", NULL } },
+    { NULL, "oracle.hs.missing", { "registrar-rate-limits: ", "probe-before-remove: ", "pu-report-limit: ", NULL } },
+    { "§2.14 ", "calcapp.handling_speed", { "keep-alive-rate-limit: ", NULL, NULL, NULL } },
+    { NULL, "oracle.cpu.utilization", { "keep-alive-rate-limit: ", NULL, NULL, NULL } },
   };
   for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
     {
@@ -93,7 +100,7 @@ test_quick_table_and_resume (void)
         g_assert_true (g_str_has_prefix (line, " "));
       g_assert_nonnull (strstr (line, rows[r].metric));
       guint configs = 2;
-      for (guint m = 0; m < 2; m++)
+      for (guint m = 0; m < 4; m++)
         if (rows[r].mitigations[m] != NULL)
           {
             g_assert_nonnull (strstr (line, rows[r].mitigations[m]));
@@ -107,7 +114,7 @@ test_quick_table_and_resume (void)
   /* The same command again: every run is skipped, the table is the same. */
   g_autofree char *out2 = NULL, *err2 = NULL;
   g_assert_cmpint (poolsim (args, &out2, &err2), ==, 0);
-  g_assert_cmpuint (count (err2, ": 0 runs complete, 2 skipped (already complete), 0 failed;"), ==, 14);
+  g_assert_cmpuint (count (err2, ": 0 runs complete, 2 skipped (already complete), 0 failed;"), ==, 21);
   g_assert_cmpstr (out2, ==, out);
   testutil_rmtree (dir);
 }
