@@ -60,7 +60,7 @@
  */
 #include "config.h"
 
-#include "attacks/attack.h"
+#include "attacks/attack-private.h"
 #include "attacks/failover.h"
 #include "attacks/rogue.h"
 
@@ -103,13 +103,24 @@ static const AttackThreat threats[] = {
     "an ASAP server that answers the PUs' handle resolutions with a PE at its own address (requests swallowed) or "
     "random non-existent addresses, found through forged server announces or misconfiguration",
     "attack.start, attack.interval, attack.announce, attack.address, attack.answer, attack.bogus-pes" },
-  { "2.8", "Malicious node performs a replay attack", NULL, "on-path tap", "", "" },
+  { "2.8", "Malicious node performs a replay attack", "replay", "on-path tap",
+    "records the first REGISTRATION and DEREGISTRATION of each association towards a registrar (or, unreadable, its "
+    "latest message) and every interval injects them into that live association as the next DATA chunk (the PE's "
+    "address, ports and verification tag, the TSN and SSN the registrar expects), shifting the later TSNs and "
+    "acknowledgements so the association survives: stale state, crashed PEs kept or resurrected",
+    "attack.count (1), attack.interval, attack.start, attack.lan, attack.replay-messages" },
   { "2.9", "Re-establishing PU-PE security during failover", "failover-downgrade", "on-path tap",
     "every interval cuts the application traffic of the next PE with TLS (secure.pu-pe-hosts) for the interval, so "
     "its sessions fail over, perhaps to a PE without TLS (attacks/failover.c)",
     "attack.start, attack.interval" },
-  { "2.10", "Integrity", NULL, "on-path tap", "", "" },
-  { "2.11", "Data confidentiality", NULL, "on-path tap", "", "" },
+  { "2.10", "Integrity", "tamper", "on-path tap",
+    "rewrites the IPv4 user addresses of the PE parameters in handle resolution answers, registrations and ENRP "
+    "handle updates crossing its LAN to an address nobody holds (opaque records: flips a bit)",
+    "attack.count, attack.start, attack.lan, attack.tamper-messages, attack.tamper-probability" },
+  { "2.11", "Data confidentiality", "eavesdrop", "on-path tap",
+    "decodes every ASAP and ENRP message crossing its LAN and counts the distinct PE identifiers, PE addresses, pool "
+    "handles and registrar identifiers it learns",
+    "attack.count, attack.lan" },
   { "2.12", "ENRP server discovery", "discovery", "on-path tap (suppress) or off-path host forging UDP (spoof)",
     "suppress: taps drop the registrars' server announces; spoof: forged announces of decoy registrars at "
     "non-existent addresses fill the PEs' and PUs' server hunts (attacks/discovery.c)",
@@ -127,7 +138,11 @@ static const AttackThreat threats[] = {
     "fake PEs registered over plain ASAP into a registrar whose PEs use TLS: with registrar.secure-database = mixed "
     "they are served to PUs beside the secure ones",
     "attack.plain, attack.count, attack.interval, attack.start, attack.registration-life" },
-  { "2.16", "Cookie flooding / forgery", NULL, "insider PU or on-path tap", "", "" },
+  { "2.16", "Cookie flooding / forgery", "cookie-forgery", "insider PU",
+    "resolves the pool and echoes a forged cookie (or, tamper, its genuine cookie with the progress changed) to the "
+    "chosen PE before its request: a job resumed at attack.cookie-progress without the work",
+    "attack.count, attack.interval, attack.start, attack.cookie-mode, attack.cookie-progress, "
+    "attack.cookie-job-size" },
 };
 
 static const AttackMitigation mitigations[] = {
@@ -194,6 +209,21 @@ static const AttackMitigation mitigations[] = {
     "PEs and PUs ignore server announces and use only their configured (trusted) registrar list: forged or "
     "suppressed announces change nothing (not a defence against a misconfigured list)",
     "rserpool.static-registrars = true, pe.announces = false, pu.announces = false" },
+  { "tls-replay-protection", "2.8", "models/secure, models/rsp-secure",
+    "TLS between PEs and registrars: a replayed record fails authentication (record sequence numbers), the "
+    "association is aborted and the failure counted (secure.failures.pe-registrar.server.record)",
+    "secure.pe-registrar = psk" },
+  { "tls-integrity", "2.10", "models/secure, models/rsp-secure",
+    "TLS on PE-registrar, PU-registrar and registrar-registrar associations: a modified record fails "
+    "authentication, the association is aborted and the failure counted (secure.failures.*.record)",
+    "secure.pe-registrar = psk, secure.pu-registrar = psk, secure.registrar-registrar = psk" },
+  { "tls-confidentiality", "2.11", "models/secure, models/rsp-secure",
+    "TLS on the ASAP and ENRP associations: an on-path observer sees records only",
+    "secure.pe-registrar = psk, secure.pu-registrar = psk, secure.registrar-registrar = psk" },
+  { "signed-cookies", "2.16", "models/calcapp",
+    "PEs sign (HMAC-SHA256) or encrypt and sign (AES-128-CTR, then HMAC-SHA256) their cookies under a pool key they "
+    "share; an echoed cookie that does not verify is counted and the job starts from 0 (RFC 5355 §2.16)",
+    "calcapp.cookie-auth = hmac | hmac-encrypt, calcapp.cookie-key = HEX" },
 };
 
 const AttackThreat *
@@ -213,10 +243,11 @@ attack_mitigations (gsize *n)
 static const SimParamDecl attack_param_decls[] = {
   { "attack.type", SIM_PARAM_ENUM, "none", 0, 0,
     "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade,rogue-enrp,"
-    "rogue-registrar,rogue-resolution,discovery",
+    "rogue-registrar,rogue-resolution,discovery,replay,tamper,eavesdrop,cookie-forgery",
     "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1, §2.2, §2.4, §2.15), "
     "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14), failover-downgrade (§2.9), rogue-enrp "
-    "(§2.5), rogue-registrar (§2.6), rogue-resolution (§2.7) or discovery (§2.12); model rserpool only." },
+    "(§2.5), rogue-registrar (§2.6), rogue-resolution (§2.7), discovery (§2.12), replay (§2.8), tamper (§2.10), "
+    "eavesdrop (§2.11) or cookie-forgery (§2.16); model rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -259,6 +290,22 @@ static const SimParamDecl attack_param_decls[] = {
     "attack.decoys non-existent registrars)." },
   { "attack.decoys", SIM_PARAM_INT, "10", 1, 10000, NULL,
     "discovery = spoof: decoy registrars announced every interval." },
+  { "attack.lan", SIM_PARAM_INT, "0", 0, 65535, NULL,
+    "replay, tamper, eavesdrop: adversary i taps LAN (attack.lan + i) mod net.lans (LAN 0 holds registrar0)." },
+  { "attack.replay-messages", SIM_PARAM_ENUM, "all", 0, 0, "all,registrations,deregistrations",
+    "replay: which captured messages are replayed (messages it cannot decode, e.g. TLS records, always are)." },
+  { "attack.tamper-messages", SIM_PARAM_ENUM, "all", 0, 0, "all,resolutions,registrations,updates",
+    "tamper: which messages get their PE addresses rewritten: handle resolution answers, registrations, ENRP handle "
+    "updates, or all three." },
+  { "attack.tamper-probability", SIM_PARAM_DOUBLE, "1", 0, 1, NULL,
+    "tamper: probability of modifying each message of those kinds (stream attack/<i>/tamper)." },
+  { "attack.cookie-mode", SIM_PARAM_ENUM, "forge", 0, 0, "forge,tamper",
+    "cookie-forgery: forge = echo a cookie made from scratch; tamper = echo the PE's own cookie with the progress "
+    "field changed." },
+  { "attack.cookie-progress", SIM_PARAM_DOUBLE, "0.99", 0, 1, NULL,
+    "cookie-forgery: the progress the forged cookie claims, as a fraction of the job size." },
+  { "attack.cookie-job-size", SIM_PARAM_DOUBLE, "1e7", 1, 1e15, NULL,
+    "cookie-forgery: the size (calculations) of the adversary's jobs." },
 };
 
 /*
@@ -364,6 +411,8 @@ struct Adversary {
 };
 
 struct Attack {
+  AttackOnpath *onpath;     /* replay, tamper, eavesdrop (attacks/onpath.c): nothing below is used */
+  AttackCookie *cookie;     /* cookie-forgery (attacks/cookie.c): nothing below is used */
   Rserpool     *m;
   Net          *net;
   SimKernel    *kernel;
@@ -765,6 +814,24 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
       a->adversaries = g_ptr_array_new ();
       return a;
     }
+  if (strcmp (type, "replay") == 0 || strcmp (type, "tamper") == 0 || strcmp (type, "eavesdrop") == 0)
+    {
+      AttackOnpath *o = attack_onpath_new (m, p, seed, type, error);
+      if (o == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->onpath = o;
+      return a;
+    }
+  if (strcmp (type, "cookie-forgery") == 0)
+    {
+      AttackCookie *c = attack_cookie_new (m, p, seed, error);
+      if (c == NULL)
+        return NULL;
+      Attack *a = g_new0 (Attack, 1);
+      a->cookie = c;
+      return a;
+    }
   Attack *a = g_new0 (Attack, 1);
   a->m = m;
   a->net = rserpool_net (m);
@@ -837,6 +904,16 @@ attack_record (Attack *a, SimRecorder *rec)
       attack_discovery_record (a->discovery, rec);
       return;
     }
+  if (a->onpath != NULL)
+    {
+      attack_onpath_record (a->onpath, rec);
+      return;
+    }
+  if (a->cookie != NULL)
+    {
+      attack_cookie_record (a->cookie, rec);
+      return;
+    }
   const char *mod = "attack";
   SimTime span = sim_kernel_now (a->kernel) - a->start;
   sim_record_scalar (rec, mod, "attack.adversaries", a->adversaries->len, "hosts");
@@ -871,6 +948,13 @@ attack_free (Attack *a)
 {
   if (a == NULL)
     return;
+  if (a->onpath != NULL || a->cookie != NULL)
+    {
+      attack_onpath_free (a->onpath);
+      attack_cookie_free (a->cookie);
+      g_free (a);
+      return;
+    }
   g_clear_pointer (&a->failover, attack_failover_free);
   g_clear_pointer (&a->rogue, attack_rogue_free);
   g_clear_pointer (&a->discovery, attack_discovery_free);

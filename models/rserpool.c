@@ -302,7 +302,8 @@ rserpool_create (const SimModelContext *ctx, GError **error)
   CalcAppConfig ccfg;
   calcapp_config_from_params (p, &ccfg);
   ccfg.warmup = ctx->warmup;
-  if (!job_interval_from_target (p, &ccfg, n_pes, n_pus, error))
+  ccfg.seed = ctx->seed;
+  if (!calcapp_config_check (&ccfg, error) || !job_interval_from_target (p, &ccfg, n_pes, n_pus, error))
     {
       net_config_clear (&ncfg);
       return NULL;

@@ -168,16 +168,16 @@ static const ResultsMetric metrics[] = {
     "Packets the adversaries' taps dropped (failover-downgrade: the application traffic of the PE cut off)." },
   { "attack.pes_cut", "scalar", "1",
     "failover-downgrade: windows begun, each cutting one PE with TLS off for attack.interval." },
-  { "secure.handshakes.*", "scalar", "1",
+  { "secure.handshakes.**", "scalar", "1",
     "TLS handshakes completed, per channel class and side (secure.handshakes.<class>.<client|server>)." },
-  { "secure.failures.*", "scalar", "1",
+  { "secure.failures.**", "scalar", "1",
     "TLS channels failed, per class, side and reason (secure.failures.<class>.<side>.<reason>): psk, cert, cert-time, alert, record (tampered or replayed), "
     "protocol." },
-  { "secure.records_sent.*", "scalar", "1",
+  { "secure.records_sent.**", "scalar", "1",
     "TLS application records sent (per class and side)." },
-  { "secure.records_received.*", "scalar", "1",
+  { "secure.records_received.**", "scalar", "1",
     "TLS application records received and authenticated (per class and side)." },
-  { "secure.tls_bytes_sent.*", "scalar", "B",
+  { "secure.tls_bytes_sent.**", "scalar", "B",
     "Bytes of TLS records handed to the associations, handshakes and alerts included (per class and side)." },
   { "registrar.deregistrations_refused", "scalar", "1",
     "DEREGISTRATIONs refused: not from the PE's own addresses (registrar.address-binding, RFC 5352 §2.2.2)." },
@@ -450,6 +450,45 @@ static const ResultsMetric metrics[] = {
     "TLS handshakes of the rogue registrar that failed (RFC 5355 §2.5-2.7 mitigations: no key, no trusted certificate)." },
   { "attack.rogue.unreachable_reports", "scalar", "1",
     "ENDPOINT_UNREACHABLEs the rogue registrar received (and ignored)." },
+  { "attack.observed.decoded", "scalar", "messages",
+    "On-path attacks (replay excepted): ASAP and ENRP messages crossing the tap that the adversary decoded." },
+  { "attack.observed.opaque", "scalar", "messages",
+    "On-path attacks: DATA chunks on RSerPool ports it could not decode (TLS records)." },
+  { "attack.learned.pe_ids", "scalar", "facts",
+    "eavesdrop (RFC 5355 §2.11): distinct PE identifiers the observer read." },
+  { "attack.learned.pe_addresses", "scalar", "facts",
+    "eavesdrop: distinct IPv4 user-transport addresses of PEs the observer read." },
+  { "attack.learned.pool_handles", "scalar", "facts",
+    "eavesdrop: distinct pool handles the observer read." },
+  { "attack.learned.registrars", "scalar", "facts",
+    "eavesdrop: distinct registrar (ENRP server) identifiers the observer read." },
+  { "attack.tampered.resolutions", "scalar", "messages",
+    "tamper (RFC 5355 §2.10): handle resolution answers whose PE addresses the tap rewrote." },
+  { "attack.tampered.registrations", "scalar", "messages",
+    "tamper: registrations whose PE addresses the tap rewrote." },
+  { "attack.tampered.updates", "scalar", "messages",
+    "tamper: ENRP handle updates whose PE addresses the tap rewrote." },
+  { "attack.tampered.opaque", "scalar", "messages",
+    "tamper: undecodable (TLS) messages on RSerPool ports with a bit flipped." },
+  { "attack.replay.captured", "scalar", "messages",
+    "replay (RFC 5355 §2.8): messages the recorder kept (first registration and deregistration per association, "
+    "each latest undecodable one)." },
+  { "attack.replay.injected", "scalar", "messages",
+    "replay: captured messages injected again into their live associations." },
+  { "attack.replay.flows", "scalar", "associations",
+    "replay: associations towards a registrar with at least one capture." },
+  { "attack.cookie.genuine_sessions", "scalar", "sessions",
+    "cookie-forgery, mode tamper: sessions opened to obtain a genuine cookie to tamper with." },
+  { "attack.cookie.echoed", "scalar", "messages",
+    "cookie-forgery (RFC 5355 §2.16): forged or tampered cookies echoed to PEs." },
+  { "attack.cookie.accepted", "scalar", "sessions",
+    "cookie-forgery: requests the PE accepted resuming from the forged progress (forged state accepted)." },
+  { "attack.cookie.refused", "scalar", "sessions",
+    "cookie-forgery: requests the PE accepted from progress 0 (the cookie was refused)." },
+  { "attack.cookie.rejected_full", "scalar", "sessions",
+    "cookie-forgery: requests the PE rejected (full)." },
+  { "attack.cookie.calculations_skipped", "scalar", "calculations",
+    "cookie-forgery: sum of the forged progress the PEs accepted (work claimed done that was never done)." },
   { "oracle.samples", "scalar", "1",
     "Handlespace samples the oracle took (every oracle.interval from the warm-up)." },
   { "oracle.hs.entries", "scalar", "entries",
@@ -534,8 +573,11 @@ results_metrics_lookup (const char *name)
   for (gsize i = 0; i < G_N_ELEMENTS (metrics); i++)
     {
       gsize len = strlen (metrics[i].name);
-      if (len >= 2 && metrics[i].name[len - 1] == '*' && strncmp (metrics[i].name, name, len - 1) == 0
-          && name[len - 1] != '\0' && strchr (name + len - 1, '.') == NULL)
+      /* "a.**": any name below a. (dots included); "a.*": one more component. */
+      gboolean deep = len >= 3 && metrics[i].name[len - 1] == '*' && metrics[i].name[len - 2] == '*';
+      gsize stem = deep ? len - 2 : len - 1;
+      if (len >= 2 && metrics[i].name[len - 1] == '*' && strncmp (metrics[i].name, name, stem) == 0
+          && name[stem] != '\0' && (deep || strchr (name + stem, '.') == NULL))
         return &metrics[i];
     }
   return NULL;
