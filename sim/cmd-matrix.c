@@ -289,6 +289,27 @@ print_table (GPtrArray *scenarios, MatrixData *data, GString *out)
           title = g_strdup_printf ("§%s %s", threats[t].section, threats[t].title);
       if (title == NULL)
         title = g_path_get_basename (s->path);
+      else
+        {
+          /* Two files of one section (2.1 has the flood and the churn): name the file too. */
+          guint same = 0;
+          for (guint k = 0; section != NULL && k < scenarios->len; k++)
+            {
+              g_autofree char *other = matrix_section (((MatrixScenario *) g_ptr_array_index (scenarios, k))->path);
+              same += other != NULL && strcmp (other, section) == 0;
+            }
+          if (same > 1)
+            {
+              g_autofree char *base = g_path_get_basename (s->path);
+              char *dot = g_str_has_suffix (base, ".ini") ? base + strlen (base) - 4 : NULL;
+              if (dot != NULL)
+                *dot = '\0';
+              const char *name = strchr (base, '-') != NULL ? strchr (base, '-') + 1 : base;
+              char *longer = g_strdup_printf ("%s [%s]", title, name);
+              g_free (title);
+              title = longer;
+            }
+        }
       const char *metrics[2][2] = { { "calcapp", "calcapp.handling_speed" }, { NULL, NULL } };
       for (gsize h = 0; section != NULL && h < G_N_ELEMENTS (matrix_headlines); h++)
         if (strcmp (matrix_headlines[h].section, section) == 0)
