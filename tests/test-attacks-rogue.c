@@ -24,61 +24,27 @@
 static char *tmpdir;
 
 /*
- * Every run of config of a threat scenario, with the overrides of extra
- * (NULL-terminated, may be NULL), into its own database named by tag (once
- * per process).
+ * Every run of config of a threat scenario, 15 simulated minutes, with the
+ * overrides of extra (NULL-terminated, may be NULL), into its own database
+ * named by tag (once per process).
  */
 static char *
 run_threat (const char *file, const char *config, const char *tag, const char *const *extra)
 {
-  if (tmpdir == NULL)
-    tmpdir = testutil_tmpdir ();
-  g_autofree char *name = g_strdup_printf ("%s-%s%s%s.db", file, config, tag != NULL ? "-" : "", tag != NULL ? tag : "");
-  char *db = g_build_filename (tmpdir, name, NULL);
-  if (g_file_test (db, G_FILE_TEST_EXISTS))
-    return db;
   g_autoptr (GPtrArray) sets = g_ptr_array_new ();
   g_ptr_array_add (sets, (gpointer) "rserpool.record-entities=true");
   g_ptr_array_add (sets, (gpointer) "sim-time-limit=15min");
   for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
     g_ptr_array_add (sets, (gpointer) extra[i]);
   g_ptr_array_add (sets, NULL);
-  g_autofree char *rel = g_strdup_printf ("scenarios/threats/%s.ini", file);
-  g_autofree char *scenario = testutil_srcpath (rel);
-  g_autoptr (GError) error = NULL;
-  gboolean ok = testutil_run_in_process (scenario, config, (const char *const *) sets->pdata, db, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  return db;
+  return testutil_run_threat (&tmpdir, file, config, tag, (const char *const *) sets->pdata);
 }
 
-/*
- * Per run (ordered by run number) the sum over the modules matching
- * module_like of a scalar, or of the mean of a statistic (stat TRUE).
- */
+/* Per run (runs 0 and 1) the sum over the modules matching module_like of a scalar, or of a statistic's mean. */
 static void
 query (const char *db, gboolean stat, const char *module_like, const char *name, double out[2])
 {
-  sqlite3 *h = NULL;
-  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_stmt *st = NULL;
-  const char *sql = stat ? "SELECT r.run_number, SUM(s.mean) FROM statistic s JOIN run r ON r.id = s.run_id "
-                           "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number"
-                         : "SELECT r.run_number, SUM(s.value) FROM scalar s JOIN run r ON r.id = s.run_id "
-                           "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number";
-  g_assert_cmpint (sqlite3_prepare_v2 (h, sql, -1, &st, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (st, 1, module_like, -1, SQLITE_STATIC);
-  sqlite3_bind_text (st, 2, name, -1, SQLITE_STATIC);
-  for (guint i = 0; i < 2; i++)
-    {
-      if (sqlite3_step (st) != SQLITE_ROW)
-        g_error ("%s: no %s of %s in run %u", db, name, module_like, i);
-      g_assert_cmpint (sqlite3_column_int (st, 0), ==, (int) i);
-      out[i] = sqlite3_column_double (st, 1);
-    }
-  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_DONE);
-  sqlite3_finalize (st);
-  sqlite3_close (h);
+  testutil_per_run (db, stat, module_like, name, out, 2);
 }
 
 static void
@@ -87,27 +53,10 @@ scalars (const char *db, const char *module_like, const char *name, double out[2
   query (db, FALSE, module_like, name, out);
 }
 
-/* Every name recorded in db is in the metric catalogue (but the secure channels', see below). */
 static void
 check_catalogue (const char *db)
 {
-  sqlite3 *h = NULL;
-  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_stmt *st = NULL;
-  g_assert_cmpint (sqlite3_prepare_v2 (h, "SELECT DISTINCT name FROM scalar UNION SELECT DISTINCT name FROM statistic",
-                                       -1, &st, NULL), ==, SQLITE_OK);
-  while (sqlite3_step (st) == SQLITE_ROW)
-    {
-      const char *name = (const char *) sqlite3_column_text (st, 0);
-      /* secure.failures.<class>.<side>.<reason> etc. have more components than the catalogue's "secure.*"
-       * wildcard matches (results_metrics_lookup: one component): not this part's names. */
-      if (g_str_has_prefix (name, "secure."))
-        continue;
-      if (results_metrics_lookup (name) == NULL)
-        g_error ("%s: '%s' is not in the metric catalogue (results/metrics.c)", db, name);
-    }
-  sqlite3_finalize (st);
-  sqlite3_close (h);
+  testutil_check_catalogue (db);
 }
 
 /* ---- registry ----------------------------------------------------------------------------- */

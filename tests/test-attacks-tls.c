@@ -26,42 +26,14 @@ static const char *const sets[] = { "rserpool.record-entities=true", NULL };
 static char *
 run_threat (const char *file, const char *config)
 {
-  if (tmpdir == NULL)
-    tmpdir = testutil_tmpdir ();
-  g_autofree char *name = g_strdup_printf ("%s-%s.db", file, config);
-  char *db = g_build_filename (tmpdir, name, NULL);
-  if (g_file_test (db, G_FILE_TEST_EXISTS))
-    return db;
-  g_autofree char *rel = g_strdup_printf ("scenarios/threats/%s.ini", file);
-  g_autofree char *scenario = testutil_srcpath (rel);
-  g_autoptr (GError) error = NULL;
-  gboolean ok = testutil_run_in_process (scenario, config, sets, db, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  return db;
+  return testutil_run_threat (&tmpdir, file, config, NULL, sets);
 }
 
 /* The sum over modules matching module_like of a scalar, for runs 0 and 1. */
 static void
 scalars (const char *db, const char *module_like, const char *name, double out[2])
 {
-  sqlite3 *h = NULL;
-  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_stmt *st = NULL;
-  const char *sql = "SELECT r.run_number, SUM(s.value) FROM scalar s JOIN run r ON r.id = s.run_id "
-                    "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number";
-  g_assert_cmpint (sqlite3_prepare_v2 (h, sql, -1, &st, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (st, 1, module_like, -1, SQLITE_STATIC);
-  sqlite3_bind_text (st, 2, name, -1, SQLITE_STATIC);
-  for (guint i = 0; i < 2; i++)
-    {
-      if (sqlite3_step (st) != SQLITE_ROW)
-        g_error ("%s: no scalar %s of %s in run %u", db, name, module_like, i);
-      g_assert_cmpint (sqlite3_column_int (st, 0), ==, (int) i);
-      out[i] = sqlite3_column_double (st, 1);
-    }
-  sqlite3_finalize (st);
-  sqlite3_close (h);
+  testutil_per_run (db, FALSE, module_like, name, out, 2);
 }
 
 static void
