@@ -410,9 +410,78 @@ struct Adversary {
   guint32     server_id;    /* keepalive-flood: the registrar identity it claims */
 };
 
+/*
+ * The attacks that live in files of their own (attacks/attack-private.h,
+ * failover.h, rogue.h): created, recorded and freed through this table; an
+ * Attack of one of them uses nothing but module and impl.
+ */
+typedef struct {
+  const char *types;   /* the attack.type values it models, comma-separated */
+  gpointer  (*create)  (Rserpool *m, const SimParams *p, guint64 seed, const char *type, GError **error);
+  void      (*record)  (gpointer impl, SimRecorder *rec);
+  void      (*destroy) (gpointer impl);
+} AttackModule;
+
+#define ATTACK_MODULE_ADAPTERS(name, Type)                                                                        \
+  static gpointer name##_create (Rserpool *m, const SimParams *p, guint64 seed, const char *type, GError **error)  \
+  {                                                                                                               \
+    return attack_##name##_new (m, p, seed, error);                                                               \
+  }                                                                                                               \
+  static void name##_record (gpointer impl, SimRecorder *rec)                                                     \
+  {                                                                                                               \
+    attack_##name##_record ((Type *) impl, rec);                                                                  \
+  }                                                                                                               \
+  static void name##_destroy (gpointer impl)                                                                      \
+  {                                                                                                               \
+    attack_##name##_free ((Type *) impl);                                                                         \
+  }
+
+ATTACK_MODULE_ADAPTERS (failover, AttackFailover)
+ATTACK_MODULE_ADAPTERS (rogue, AttackRogue)
+ATTACK_MODULE_ADAPTERS (discovery, AttackDiscovery)
+ATTACK_MODULE_ADAPTERS (cookie, AttackCookie)
+
+static gpointer
+onpath_create (Rserpool *m, const SimParams *p, guint64 seed, const char *type, GError **error)
+{
+  return attack_onpath_new (m, p, seed, type, error);
+}
+
+static void
+onpath_record (gpointer impl, SimRecorder *rec)
+{
+  attack_onpath_record (impl, rec);
+}
+
+static void
+onpath_destroy (gpointer impl)
+{
+  attack_onpath_free (impl);
+}
+
+static const AttackModule attack_modules[] = {
+  { "failover-downgrade", failover_create, failover_record, failover_destroy },                  /* §2.9 */
+  { "rogue-enrp,rogue-registrar,rogue-resolution", rogue_create, rogue_record, rogue_destroy },   /* §2.5-2.7 */
+  { "discovery", discovery_create, discovery_record, discovery_destroy },                          /* §2.12 */
+  { "replay,tamper,eavesdrop", onpath_create, onpath_record, onpath_destroy },                     /* §2.8, 2.10, 2.11 */
+  { "cookie-forgery", cookie_create, cookie_record, cookie_destroy },                              /* §2.16 */
+};
+
+static const AttackModule *
+attack_module_for (const char *type)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (attack_modules); i++)
+    {
+      g_auto (GStrv) types = g_strsplit (attack_modules[i].types, ",", -1);
+      if (g_strv_contains ((const char *const *) types, type))
+        return &attack_modules[i];
+    }
+  return NULL;
+}
+
 struct Attack {
-  AttackOnpath *onpath;     /* replay, tamper, eavesdrop (attacks/onpath.c): nothing below is used */
-  AttackCookie *cookie;     /* cookie-forgery (attacks/cookie.c): nothing below is used */
+  const AttackModule *module;  /* an attack of its own file: only impl below is used */
+  gpointer      impl;
   Rserpool     *m;
   Net          *net;
   SimKernel    *kernel;
@@ -422,14 +491,11 @@ struct Attack {
   double        report_p;
   gboolean      home_flag;
   gboolean      plain;       /* attack.plain: no TLS, plain ports */
-  AttackFailover *failover;  /* failover-downgrade (attacks/failover.c) */
   gboolean      deregister;   /* registration-flood churn mode (attack.deregister) */
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
   AttackCounters c;
-  AttackRogue     *rogue;       /* rogue-enrp, rogue-registrar, rogue-resolution (attacks/rogue.c) */
-  AttackDiscovery *discovery;   /* discovery (attacks/discovery.c) */
 };
 
 static void
@@ -784,54 +850,19 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   const char *type = sim_params_string (p, "attack.type");
   if (strcmp (type, "none") == 0)
     return NULL;
-  if (strcmp (type, "failover-downgrade") == 0)
+  const AttackModule *module = attack_module_for (type);
+  if (module != NULL)
     {
-      /* RFC 5355 §2.9 lives in its own file (attacks/failover.h). */
-      AttackFailover *failover = attack_failover_new (m, p, seed, error);
-      if (failover == NULL)
+      gpointer impl = module->create (m, p, seed, type, error);
+      if (impl == NULL)
         return NULL;
       Attack *a = g_new0 (Attack, 1);
-      a->m = m;
-      a->failover = failover;
-      a->adversaries = g_ptr_array_new ();
+      a->module = module;
+      a->impl = impl;
       return a;
     }
   if (rserpool_n_registrars (m) == 0)
     return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
-  if (g_str_has_prefix (type, "rogue-") || strcmp (type, "discovery") == 0)
-    {
-      /* The malicious-registrar and discovery attacks live in their own files (attacks/rogue.h). */
-      AttackRogue *rogue = NULL;
-      AttackDiscovery *discovery = NULL;
-      if (g_str_has_prefix (type, "rogue-") && (rogue = attack_rogue_new (m, p, seed, error)) == NULL)
-        return NULL;
-      if (strcmp (type, "discovery") == 0 && (discovery = attack_discovery_new (m, p, seed, error)) == NULL)
-        return NULL;
-      Attack *a = g_new0 (Attack, 1);
-      a->m = m;
-      a->rogue = rogue;
-      a->discovery = discovery;
-      a->adversaries = g_ptr_array_new ();
-      return a;
-    }
-  if (strcmp (type, "replay") == 0 || strcmp (type, "tamper") == 0 || strcmp (type, "eavesdrop") == 0)
-    {
-      AttackOnpath *o = attack_onpath_new (m, p, seed, type, error);
-      if (o == NULL)
-        return NULL;
-      Attack *a = g_new0 (Attack, 1);
-      a->onpath = o;
-      return a;
-    }
-  if (strcmp (type, "cookie-forgery") == 0)
-    {
-      AttackCookie *c = attack_cookie_new (m, p, seed, error);
-      if (c == NULL)
-        return NULL;
-      Attack *a = g_new0 (Attack, 1);
-      a->cookie = c;
-      return a;
-    }
   Attack *a = g_new0 (Attack, 1);
   a->m = m;
   a->net = rserpool_net (m);
@@ -889,29 +920,9 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
 void
 attack_record (Attack *a, SimRecorder *rec)
 {
-  if (a->failover != NULL)
+  if (a->module != NULL)
     {
-      attack_failover_record (a->failover, rec);
-      return;
-    }
-  if (a->rogue != NULL)
-    {
-      attack_rogue_record (a->rogue, rec);
-      return;
-    }
-  if (a->discovery != NULL)
-    {
-      attack_discovery_record (a->discovery, rec);
-      return;
-    }
-  if (a->onpath != NULL)
-    {
-      attack_onpath_record (a->onpath, rec);
-      return;
-    }
-  if (a->cookie != NULL)
-    {
-      attack_cookie_record (a->cookie, rec);
+      a->module->record (a->impl, rec);
       return;
     }
   const char *mod = "attack";
@@ -948,16 +959,12 @@ attack_free (Attack *a)
 {
   if (a == NULL)
     return;
-  if (a->onpath != NULL || a->cookie != NULL)
+  if (a->module != NULL)
     {
-      attack_onpath_free (a->onpath);
-      attack_cookie_free (a->cookie);
+      a->module->destroy (a->impl);
       g_free (a);
       return;
     }
-  g_clear_pointer (&a->failover, attack_failover_free);
-  g_clear_pointer (&a->rogue, attack_rogue_free);
-  g_clear_pointer (&a->discovery, attack_discovery_free);
   for (guint i = 0; i < a->adversaries->len; i++)
     {
       Adversary *adv = a->adversaries->pdata[i];
