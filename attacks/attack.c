@@ -383,6 +383,7 @@ typedef struct {
   guint64 resolutions, resolutions_answered, unreachable_reports;
   guint64 deregistrations, deregistrations_accepted, deregistrations_rejected;
   guint64 keep_alives, keep_alive_acks_received;
+  guint64 connect_failures;   /* associations not opened: every ephemeral port in use */
 } AttackCounters;
 
 typedef struct Adversary Adversary;
@@ -708,6 +709,11 @@ register_as (Adversary *adv, guint32 id)
   r->pe.policy.load = 0;
   r->pe.policy.load_degradation = a->load_degradation;
   NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
+  if (assoc == NULL)
+    {
+      a->c.connect_failures++;   /* 16,384 fake PEs hold every port: the flood is at its ceiling */
+      return;
+    }
   AdvAssoc *aa = adv_assoc_add (adv, assoc);
   aa->pe_id = id;
   net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
@@ -767,6 +773,11 @@ resolve (Adversary *adv)
   if (adv->pu == NULL)
     {
       NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PU_REGISTRAR, RSP_ROLE_PU);
+      if (assoc == NULL)
+        {
+          a->c.connect_failures++;
+          return;
+        }
       adv->pu = adv_assoc_add (adv, assoc);
       net_assoc_set_callbacks (assoc, &reg_callbacks, adv->pu);
     }
@@ -793,6 +804,11 @@ flood_keep_alives (Adversary *adv)
         {
           NetAddr pe_addr = net_host_address (pe_host (rserpool_pe (a->m, j)), 0);
           NetAssoc *assoc = adv_connect (adv, pe_addr, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_REGISTRAR);
+          if (assoc == NULL)
+            {
+              a->c.connect_failures++;
+              continue;
+            }
           AdvAssoc *aa = adv_assoc_add (adv, assoc);
           aa->target = j + 1;
           adv->targets[j] = aa;
@@ -949,6 +965,7 @@ attack_record (Attack *a, SimRecorder *rec)
     { "attack.deregistrations_rejected", a->c.deregistrations_rejected },
     { "attack.keep_alives", a->c.keep_alives },
     { "attack.keep_alive_acks_received", a->c.keep_alive_acks_received },
+    { "attack.connect_failures", a->c.connect_failures },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (c); i++)
     sim_record_scalar (rec, mod, c[i].name, (double) c[i].v, "messages");

@@ -164,6 +164,9 @@ static const ResultsMetric metrics[] = {
   { "oracle.failovers_downgraded", "scalar", "1",
     "Failover requests without TLS of jobs whose session began over TLS: sessions that continued insecurely "
     "(RFC 5355 §2.9)." },
+  { "attack.connect_failures", "scalar", "messages",
+    "Associations an adversary could not open: every ephemeral port of its host already holds one to that "
+    "destination (16,384 fake PEs at once)." },
   { "attack.packets_dropped", "scalar", "1",
     "Packets the adversaries' taps dropped (failover-downgrade: the application traffic of the PE cut off)." },
   { "attack.pes_cut", "scalar", "1",
