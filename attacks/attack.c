@@ -151,7 +151,7 @@ static const AttackMitigation mitigations[] = {
     "arrives in the clear, a registered PE stays bound to its key (RFC 5355 §3)",
     "secure.pe-registrar = psk (secure.keys says who holds keys)" },
   { "one-pe-per-credential", "2.1, 2.3", "models/registrar",
-    "a credential (today the association's peer address) holds one PE identity at a time",
+    "a credential (the TLS-PSK identity, else the association's peer address) holds one PE identity at a time",
     "registrar.one-pe-per-credential = true" },
   { "address-binding", "2.3", "models/registrar",
     "a PE's user addresses must be addresses of its registering association, a registered identity is updated only "
