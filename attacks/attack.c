@@ -64,8 +64,9 @@
  */
 #include "config.h"
 
-#include "attacks/attack.h"
+#include "attacks/attack-private.h"
 #include "attacks/failover.h"
+#include "attacks/rogue.h"
 
 #include "models/calcapp.h"
 #include "models/pe.h"
@@ -94,17 +95,40 @@ static const AttackThreat threats[] = {
   { "2.4", "PE registration/deregistration unauthorized", "registration-flood", "insider PE of another pool",
     "an adversary with a genuine PE key for another pool (secure.keys) floods this pool with fake PEs over TLS-PSK",
     "attack.count, attack.interval, attack.start, attack.registration-life, attack.load-degradation" },
-  { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", NULL, "malicious registrar", "", "" },
-  { "2.6", "Registration/deregistration with malicious ENRP server", NULL, "malicious registrar", "", "" },
-  { "2.7", "Malicious ENRP handlespace resolution", NULL, "malicious registrar", "", "" },
-  { "2.8", "Malicious node performs a replay attack", NULL, "on-path tap", "", "" },
+  { "2.5", "Malicious ENRP server joins the group of legitimate ENRP servers", "rogue-enrp", "malicious registrar",
+    "joins the registrar group over ENRP (presence, handle table) and every interval announces HANDLE_UPDATE ADD_PE "
+    "for bogus PEs at non-existent addresses and DEL_PE for every legitimate PE it learned (attacks/rogue.c)",
+    "attack.start, attack.interval, attack.bogus-pes, attack.delete-pes, attack.registration-life" },
+  { "2.6", "Registration/deregistration with malicious ENRP server", "rogue-registrar", "malicious registrar",
+    "an ASAP server that accepts every registration and keeps it to itself, found through forged server announces "
+    "or a static list naming it (misconfiguration); the captured PEs are missing from the honest handlespace",
+    "attack.start, attack.interval, attack.announce, attack.address, attack.answer" },
+  { "2.7", "Malicious ENRP handlespace resolution", "rogue-resolution", "malicious registrar",
+    "an ASAP server that answers the PUs' handle resolutions with a PE at its own address (requests swallowed) or "
+    "random non-existent addresses, found through forged server announces or misconfiguration",
+    "attack.start, attack.interval, attack.announce, attack.address, attack.answer, attack.bogus-pes" },
+  { "2.8", "Malicious node performs a replay attack", "replay", "on-path tap",
+    "records the first REGISTRATION and DEREGISTRATION of each association towards a registrar (or, unreadable, its "
+    "latest message) and every interval injects them into that live association as the next DATA chunk (the PE's "
+    "address, ports and verification tag, the TSN and SSN the registrar expects), shifting the later TSNs and "
+    "acknowledgements so the association survives: stale state, crashed PEs kept or resurrected",
+    "attack.count (1), attack.interval, attack.start, attack.lan, attack.replay-messages" },
   { "2.9", "Re-establishing PU-PE security during failover", "failover-downgrade", "on-path tap",
     "every interval cuts the application traffic of the next PE with TLS (secure.pu-pe-hosts) for the interval, so "
     "its sessions fail over, perhaps to a PE without TLS (attacks/failover.c)",
     "attack.start, attack.interval" },
-  { "2.10", "Integrity", NULL, "on-path tap", "", "" },
-  { "2.11", "Data confidentiality", NULL, "on-path tap", "", "" },
-  { "2.12", "ENRP server discovery", NULL, "off-path host forging UDP", "", "" },
+  { "2.10", "Integrity", "tamper", "on-path tap",
+    "rewrites the IPv4 user addresses of the PE parameters in handle resolution answers, registrations and ENRP "
+    "handle updates crossing its LAN to an address nobody holds (opaque records: flips a bit)",
+    "attack.count, attack.start, attack.lan, attack.tamper-messages, attack.tamper-probability" },
+  { "2.11", "Data confidentiality", "eavesdrop", "on-path tap",
+    "decodes every ASAP and ENRP message crossing its LAN and counts the distinct PE identifiers, PE addresses, pool "
+    "handles and registrar identifiers it learns",
+    "attack.count, attack.lan" },
+  { "2.12", "ENRP server discovery", "discovery", "on-path tap (suppress) or off-path host forging UDP (spoof)",
+    "suppress: taps drop the registrars' server announces; spoof: forged announces of decoy registrars at "
+    "non-existent addresses fill the PEs' and PUs' server hunts (attacks/discovery.c)",
+    "attack.discovery, attack.count, attack.start, attack.interval, attack.decoys" },
   { "2.13", "Flood of endpoint unreachable messages from the PU to the ENRP server", "unreachable-flood",
     "insider PU",
     "floods handle resolutions and reports every returned PE unreachable with probability p (PAPERS §2.2)",
@@ -118,7 +142,11 @@ static const AttackThreat threats[] = {
     "fake PEs registered over plain ASAP into a registrar whose PEs use TLS: with registrar.secure-database = mixed "
     "they are served to PUs beside the secure ones",
     "attack.plain, attack.count, attack.interval, attack.start, attack.registration-life" },
-  { "2.16", "Cookie flooding / forgery", NULL, "insider PU or on-path tap", "", "" },
+  { "2.16", "Cookie flooding / forgery", "cookie-forgery", "insider PU",
+    "resolves the pool and echoes a forged cookie (or, tamper, its genuine cookie with the progress changed) to the "
+    "chosen PE before its request: a job resumed at attack.cookie-progress without the work",
+    "attack.count, attack.interval, attack.start, attack.cookie-mode, attack.cookie-progress, "
+    "attack.cookie-job-size" },
 };
 
 static const AttackMitigation mitigations[] = {
@@ -127,7 +155,7 @@ static const AttackMitigation mitigations[] = {
     "arrives in the clear, a registered PE stays bound to its key (RFC 5355 §3)",
     "secure.pe-registrar = psk (secure.keys says who holds keys)" },
   { "one-pe-per-credential", "2.1, 2.3", "models/registrar",
-    "a credential (today the association's peer address) holds one PE identity at a time",
+    "a credential (the TLS-PSK identity, else the association's peer address) holds one PE identity at a time",
     "registrar.one-pe-per-credential = true" },
   { "address-binding", "2.3", "models/registrar",
     "a PE's user addresses must be addresses of its registering association, a registered identity is updated only "
@@ -169,6 +197,37 @@ static const AttackMitigation mitigations[] = {
   { "failover-reestablish", "2.9", "models/calcapp",
     "the application learns of a failover and goes on only with a PE it can set up TLS with (RFC 5355 §2.9.3)",
     "calcapp.failover-security = reestablish (with secure.pu-pe)" },
+  { "registrar-mutual-auth", "2.5", "models/rsp-secure, models/registrar",
+    "TLS-PSK between registrars (RFC 5355 §2.5.3): a server without a registrar key fails the handshake and never "
+    "becomes a peer; plain ENRP is refused (cause 0xa)",
+    "secure.registrar-registrar = psk" },
+  { "pe-authenticates-registrar", "2.6, 2.12", "models/rsp-secure, models/endpoint",
+    "the PE authenticates its registrar by TLS (PSK or certificate, RFC 5355 §2.6.3); a failed handshake is a failed "
+    "hunt attempt (SH4) and the PE tries another registrar",
+    "secure.pe-registrar = psk (or cert)" },
+  { "pu-authenticates-registrar", "2.7, 2.12", "models/rsp-secure, models/endpoint",
+    "the PU authenticates its registrar by a certificate of the scenario CA (RFC 5355 §2.7.3) and looks for another "
+    "one when that fails (SH4)",
+    "secure.pu-registrar = cert" },
+  { "trusted-static-registrars", "2.6, 2.7, 2.12", "models/rserpool, models/endpoint",
+    "PEs and PUs ignore server announces and use only their configured (trusted) registrar list: forged or "
+    "suppressed announces change nothing (not a defence against a misconfigured list)",
+    "rserpool.static-registrars = true, pe.announces = false, pu.announces = false" },
+  { "tls-replay-protection", "2.8", "models/secure, models/rsp-secure",
+    "TLS between PEs and registrars: a replayed record fails authentication (record sequence numbers), the "
+    "association is aborted and the failure counted (secure.failures.pe-registrar.server.record)",
+    "secure.pe-registrar = psk" },
+  { "tls-integrity", "2.10", "models/secure, models/rsp-secure",
+    "TLS on PE-registrar, PU-registrar and registrar-registrar associations: a modified record fails "
+    "authentication, the association is aborted and the failure counted (secure.failures.*.record)",
+    "secure.pe-registrar = psk, secure.pu-registrar = psk, secure.registrar-registrar = psk" },
+  { "tls-confidentiality", "2.11", "models/secure, models/rsp-secure",
+    "TLS on the ASAP and ENRP associations: an on-path observer sees records only",
+    "secure.pe-registrar = psk, secure.pu-registrar = psk, secure.registrar-registrar = psk" },
+  { "signed-cookies", "2.16", "models/calcapp",
+    "PEs sign (HMAC-SHA256) or encrypt and sign (AES-128-CTR, then HMAC-SHA256) their cookies under a pool key they "
+    "share; an echoed cookie that does not verify is counted and the job starts from 0 (RFC 5355 §2.16)",
+    "calcapp.cookie-auth = hmac | hmac-encrypt, calcapp.cookie-key = HEX" },
 };
 
 const AttackThreat *
@@ -187,10 +246,12 @@ attack_mitigations (gsize *n)
 
 static const SimParamDecl attack_param_decls[] = {
   { "attack.type", SIM_PARAM_ENUM, "none", 0, 0,
-    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade",
+    "none,registration-flood,spoofing,unreachable-flood,keepalive-flood,failover-downgrade,rogue-enrp,"
+    "rogue-registrar,rogue-resolution,discovery,replay,tamper,eavesdrop,cookie-forgery",
     "The attack of the run (`poolsim list threats`): none, registration-flood (RFC 5355 §2.1, §2.2, §2.4, §2.15), "
-    "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14) or failover-downgrade (§2.9); model "
-    "rserpool only." },
+    "spoofing (§2.3), unreachable-flood (§2.13), keepalive-flood (§2.14), failover-downgrade (§2.9), rogue-enrp "
+    "(§2.5), rogue-registrar (§2.6), rogue-resolution (§2.7), discovery (§2.12), replay (§2.8), tamper (§2.10), "
+    "eavesdrop (§2.11) or cookie-forgery (§2.16); model rserpool only." },
   { "attack.count", SIM_PARAM_INT, "1", 1, 1000, NULL,
     "Adversary hosts adversary0.. (on LAN i mod net.lans, each attacking registrar i mod registrar.count)." },
   { "attack.interval", SIM_PARAM_TIME, "1s", 1e3, 1e13, NULL,
@@ -213,45 +274,100 @@ static const SimParamDecl attack_param_decls[] = {
   { "attack.plain", SIM_PARAM_BOOL, "false", 0, 0, NULL,
     "The adversaries speak plain ASAP on port 3863 even where the channel class uses TLS (an insecure PE, RFC 5355 "
     "§2.15); false = TLS where the class uses it (they get past a PSK handshake only with a key: secure.keys)." },
+  { "attack.bogus-pes", SIM_PARAM_INT, "10", 0, 10000, NULL,
+    "rogue-enrp: bogus PEs (fresh identifiers, non-existent addresses) announced with ADD_PE every interval; "
+    "rogue-resolution with attack.answer = random: PEs per answer." },
+  { "attack.delete-pes", SIM_PARAM_BOOL, "true", 0, 0, NULL,
+    "rogue-enrp: also announce DEL_PE every interval for every legitimate PE the rogue learned." },
+  { "attack.announce", SIM_PARAM_BOOL, "true", 0, 0, NULL,
+    "rogue-registrar, rogue-resolution: send forged ASAP_SERVER_ANNOUNCEs naming the rogue every interval (UDP "
+    "source forged to a registrar's address); false = found only through a static list naming attack.address." },
+  { "attack.address", SIM_PARAM_STRING, "", 0, 0, NULL,
+    "rogue-*: the rogue registrar's IPv4 address on lan0 (for pe.registrars / pu.registrars: misconfiguration); "
+    "empty = the LAN's next free address." },
+  { "attack.answer", SIM_PARAM_ENUM, "auto", 0, 0, "auto,self,random,captured",
+    "rogue-registrar, rogue-resolution: the rogue's handle-resolution answers: self (a PE at its own address that "
+    "swallows requests), random (attack.bogus-pes non-existent PEs), captured (the PEs registered with it); "
+    "auto = captured for rogue-registrar, self for rogue-resolution." },
+  { "attack.discovery", SIM_PARAM_ENUM, "suppress", 0, 0, "suppress,spoof",
+    "discovery: suppress (each adversary's tap on its LAN drops the server announces) or spoof (forged announces of "
+    "attack.decoys non-existent registrars)." },
+  { "attack.decoys", SIM_PARAM_INT, "10", 1, 10000, NULL,
+    "discovery = spoof: decoy registrars announced every interval." },
+  { "attack.lan", SIM_PARAM_INT, "0", 0, 65535, NULL,
+    "replay, tamper, eavesdrop: adversary i taps LAN (attack.lan + i) mod net.lans (LAN 0 holds registrar0)." },
+  { "attack.replay-messages", SIM_PARAM_ENUM, "all", 0, 0, "all,registrations,deregistrations",
+    "replay: which captured messages are replayed (messages it cannot decode, e.g. TLS records, always are)." },
+  { "attack.tamper-messages", SIM_PARAM_ENUM, "all", 0, 0, "all,resolutions,registrations,updates",
+    "tamper: which messages get their PE addresses rewritten: handle resolution answers, registrations, ENRP handle "
+    "updates, or all three." },
+  { "attack.tamper-probability", SIM_PARAM_DOUBLE, "1", 0, 1, NULL,
+    "tamper: probability of modifying each message of those kinds (stream attack/<i>/tamper)." },
+  { "attack.cookie-mode", SIM_PARAM_ENUM, "forge", 0, 0, "forge,tamper",
+    "cookie-forgery: forge = echo a cookie made from scratch; tamper = echo the PE's own cookie with the progress "
+    "field changed." },
+  { "attack.cookie-progress", SIM_PARAM_DOUBLE, "0.99", 0, 1, NULL,
+    "cookie-forgery: the progress the forged cookie claims, as a fraction of the job size." },
+  { "attack.cookie-job-size", SIM_PARAM_DOUBLE, "1e7", 1, 1e15, NULL,
+    "cookie-forgery: the size (calculations) of the adversary's jobs." },
 };
 
 /*
- * What switches each available mitigation on: key's value is one of `on`
- * (comma-separated names of an enum), or with on NULL a boolean that is
- * true or a number above 0; and, if `and_key` is given, that key's value
- * too. A mitigation with several rows is on when any row holds.
+ * What switches each available mitigation on: every condition of a row
+ * holds (a condition: key's value is one of `on`, comma-separated enum
+ * names; with on NULL a boolean that is true or a number above 0; with on
+ * "!" a boolean that is false). A mitigation with several rows is on when
+ * any row holds.
  */
-static const struct {
-  const char *name;
+typedef struct {
   const char *key, *on;
-  const char *and_key, *and_on;
+} AttackSwitchCond;
+
+static const struct {
+  const char      *name;
+  AttackSwitchCond cond[3];
 } mitigation_switches[] = {
-  { "tls-psk", "secure.pe-registrar", "psk", NULL, NULL },
-  { "one-pe-per-credential", "registrar.one-pe-per-credential", NULL, NULL, NULL },
-  { "address-binding", "registrar.address-binding", NULL, NULL, NULL },
-  { "max-bad-pe-report", "registrar.max-bad-pe-reports", NULL, NULL, NULL },
-  { "probe-before-remove", "registrar.unreachable-probe", NULL, NULL, NULL },
-  { "registrar-rate-limits", "registrar.max-hr-rate", NULL, NULL, NULL },
-  { "registrar-rate-limits", "registrar.max-eu-rate", NULL, NULL, NULL },
-  { "pu-report-limit", "pu.max-eu-rate", NULL, NULL, NULL },
-  { "registration-rate-limit", "registrar.max-registration-rate", NULL, NULL, NULL },
-  { "keep-alive-rate-limit", "pe.max-keepalive-rate", NULL, NULL, NULL },
-  { "pool-authorization", "registrar.pool-authorization", NULL, "secure.pe-registrar", "psk" },
-  { "secure-database", "registrar.secure-database", "all-or-nothing", "secure.pe-registrar", "psk,cert" },
-  { "failover-reestablish", "calcapp.failover-security", "reestablish", NULL, NULL },
+  { "tls-psk", { { "secure.pe-registrar", "psk" } } },
+  { "one-pe-per-credential", { { "registrar.one-pe-per-credential", NULL } } },
+  { "address-binding", { { "registrar.address-binding", NULL } } },
+  { "max-bad-pe-report", { { "registrar.max-bad-pe-reports", NULL } } },
+  { "probe-before-remove", { { "registrar.unreachable-probe", NULL } } },
+  { "registrar-rate-limits", { { "registrar.max-hr-rate", NULL } } },
+  { "registrar-rate-limits", { { "registrar.max-eu-rate", NULL } } },
+  { "pu-report-limit", { { "pu.max-eu-rate", NULL } } },
+  { "registration-rate-limit", { { "registrar.max-registration-rate", NULL } } },
+  { "keep-alive-rate-limit", { { "pe.max-keepalive-rate", NULL } } },
+  { "pool-authorization", { { "registrar.pool-authorization", NULL }, { "secure.pe-registrar", "psk" } } },
+  { "secure-database", { { "registrar.secure-database", "all-or-nothing" }, { "secure.pe-registrar", "psk,cert" } } },
+  { "failover-reestablish", { { "calcapp.failover-security", "reestablish" } } },
+  { "registrar-mutual-auth", { { "secure.registrar-registrar", "psk,cert" } } },
+  { "pe-authenticates-registrar", { { "secure.pe-registrar", "psk,cert" } } },
+  { "pu-authenticates-registrar", { { "secure.pu-registrar", "cert" } } },
+  { "trusted-static-registrars",
+    { { "rserpool.static-registrars", NULL }, { "pe.announces", "!" }, { "pu.announces", "!" } } },
+  { "tls-replay-protection", { { "secure.pe-registrar", "psk,cert" } } },
+  { "tls-integrity", { { "secure.pe-registrar", "psk,cert" } } },
+  { "tls-integrity", { { "secure.pu-registrar", "psk,cert" } } },
+  { "tls-integrity", { { "secure.registrar-registrar", "psk,cert" } } },
+  { "tls-confidentiality", { { "secure.pe-registrar", "psk,cert" } } },
+  { "tls-confidentiality", { { "secure.pu-registrar", "psk,cert" } } },
+  { "tls-confidentiality", { { "secure.registrar-registrar", "psk,cert" } } },
+  { "signed-cookies", { { "calcapp.cookie-auth", "hmac,hmac-encrypt" } } },
 };
 
 static gboolean
-switch_on (const SimParams *p, const char *key, const char *on)
+switch_on (const SimParams *p, const AttackSwitchCond *c)
 {
-  if (key == NULL)
+  if (c->key == NULL)
     return TRUE;
-  const SimParamValue *v = sim_params_lookup (p, key);
+  const SimParamValue *v = sim_params_lookup (p, c->key);
   if (v == NULL)
     return FALSE;
-  if (on != NULL)
+  if (c->on != NULL && strcmp (c->on, "!") == 0)
+    return v->decl->type == SIM_PARAM_BOOL && !v->v.b;
+  if (c->on != NULL)
     {
-      g_auto (GStrv) names = g_strsplit (on, ",", -1);
+      g_auto (GStrv) names = g_strsplit (c->on, ",", -1);
       return g_strv_contains ((const char *const *) names, v->text);
     }
   switch (v->decl->type)
@@ -277,8 +393,8 @@ attack_mitigations_on (const SimParams *p)
   for (gsize i = 0; i < G_N_ELEMENTS (mitigations); i++)
     for (gsize j = 0; j < G_N_ELEMENTS (mitigation_switches); j++)
       if (strcmp (mitigation_switches[j].name, mitigations[i].name) == 0
-          && switch_on (p, mitigation_switches[j].key, mitigation_switches[j].on)
-          && switch_on (p, mitigation_switches[j].and_key, mitigation_switches[j].and_on))
+          && switch_on (p, &mitigation_switches[j].cond[0]) && switch_on (p, &mitigation_switches[j].cond[1])
+          && switch_on (p, &mitigation_switches[j].cond[2]))
         {
           g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", mitigations[i].name);
           break;
@@ -308,6 +424,7 @@ typedef struct {
   guint64 resolutions, resolutions_answered, unreachable_reports;
   guint64 deregistrations, deregistrations_accepted, deregistrations_rejected;
   guint64 keep_alives, keep_alive_acks_received;
+  guint64 connect_failures;   /* associations not opened: every ephemeral port in use */
 } AttackCounters;
 
 typedef struct Adversary Adversary;
@@ -336,7 +453,78 @@ struct Adversary {
   guint32     server_id;    /* keepalive-flood: the registrar identity it claims */
 };
 
+/*
+ * The attacks that live in files of their own (attacks/attack-private.h,
+ * failover.h, rogue.h): created, recorded and freed through this table; an
+ * Attack of one of them uses nothing but module and impl.
+ */
+typedef struct {
+  const char *types;   /* the attack.type values it models, comma-separated */
+  gpointer  (*create)  (Rserpool *m, const SimParams *p, guint64 seed, const char *type, GError **error);
+  void      (*record)  (gpointer impl, SimRecorder *rec);
+  void      (*destroy) (gpointer impl);
+} AttackModule;
+
+#define ATTACK_MODULE_ADAPTERS(name, Type)                                                                        \
+  static gpointer name##_create (Rserpool *m, const SimParams *p, guint64 seed, const char *type, GError **error)  \
+  {                                                                                                               \
+    return attack_##name##_new (m, p, seed, error);                                                               \
+  }                                                                                                               \
+  static void name##_record (gpointer impl, SimRecorder *rec)                                                     \
+  {                                                                                                               \
+    attack_##name##_record ((Type *) impl, rec);                                                                  \
+  }                                                                                                               \
+  static void name##_destroy (gpointer impl)                                                                      \
+  {                                                                                                               \
+    attack_##name##_free ((Type *) impl);                                                                         \
+  }
+
+ATTACK_MODULE_ADAPTERS (failover, AttackFailover)
+ATTACK_MODULE_ADAPTERS (rogue, AttackRogue)
+ATTACK_MODULE_ADAPTERS (discovery, AttackDiscovery)
+ATTACK_MODULE_ADAPTERS (cookie, AttackCookie)
+
+static gpointer
+onpath_create (Rserpool *m, const SimParams *p, guint64 seed, const char *type, GError **error)
+{
+  return attack_onpath_new (m, p, seed, type, error);
+}
+
+static void
+onpath_record (gpointer impl, SimRecorder *rec)
+{
+  attack_onpath_record (impl, rec);
+}
+
+static void
+onpath_destroy (gpointer impl)
+{
+  attack_onpath_free (impl);
+}
+
+static const AttackModule attack_modules[] = {
+  { "failover-downgrade", failover_create, failover_record, failover_destroy },                  /* §2.9 */
+  { "rogue-enrp,rogue-registrar,rogue-resolution", rogue_create, rogue_record, rogue_destroy },   /* §2.5-2.7 */
+  { "discovery", discovery_create, discovery_record, discovery_destroy },                          /* §2.12 */
+  { "replay,tamper,eavesdrop", onpath_create, onpath_record, onpath_destroy },                     /* §2.8, 2.10, 2.11 */
+  { "cookie-forgery", cookie_create, cookie_record, cookie_destroy },                              /* §2.16 */
+};
+
+static const AttackModule *
+attack_module_for (const char *type)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (attack_modules); i++)
+    {
+      g_auto (GStrv) types = g_strsplit (attack_modules[i].types, ",", -1);
+      if (g_strv_contains ((const char *const *) types, type))
+        return &attack_modules[i];
+    }
+  return NULL;
+}
+
 struct Attack {
+  const AttackModule *module;  /* an attack of its own file: only impl below is used */
+  gpointer      impl;
   Rserpool     *m;
   Net          *net;
   SimKernel    *kernel;
@@ -345,9 +533,8 @@ struct Attack {
   guint32       load_degradation;
   double        report_p;
   gboolean      home_flag;
-  gboolean      deregister;   /* registration-flood churn mode (attack.deregister) */
   gboolean      plain;       /* attack.plain: no TLS, plain ports */
-  AttackFailover *failover;  /* failover-downgrade (attacks/failover.c) */
+  gboolean      deregister;   /* registration-flood churn mode (attack.deregister) */
   guint32       policy_type;
   guint16       user_port;
   GPtrArray    *adversaries;
@@ -579,6 +766,11 @@ register_as (Adversary *adv, guint32 id)
   if (aa == NULL)
     {
       NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
+      if (assoc == NULL)
+        {
+          a->c.connect_failures++;   /* 16,384 fake PEs hold every port: the flood is at its ceiling */
+          return;
+        }
       aa = adv_assoc_add (adv, assoc);
       net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
     }
@@ -640,6 +832,11 @@ resolve (Adversary *adv)
   if (adv->pu == NULL)
     {
       NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PU_REGISTRAR, RSP_ROLE_PU);
+      if (assoc == NULL)
+        {
+          a->c.connect_failures++;
+          return;
+        }
       adv->pu = adv_assoc_add (adv, assoc);
       net_assoc_set_callbacks (assoc, &reg_callbacks, adv->pu);
     }
@@ -666,6 +863,11 @@ flood_keep_alives (Adversary *adv)
         {
           NetAddr pe_addr = net_host_address (pe_host (rserpool_pe (a->m, j)), 0);
           NetAssoc *assoc = adv_connect (adv, pe_addr, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_REGISTRAR);
+          if (assoc == NULL)
+            {
+              a->c.connect_failures++;
+              continue;
+            }
           AdvAssoc *aa = adv_assoc_add (adv, assoc);
           aa->target = j + 1;
           adv->targets[j] = aa;
@@ -723,16 +925,15 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   const char *type = sim_params_string (p, "attack.type");
   if (strcmp (type, "none") == 0)
     return NULL;
-  if (strcmp (type, "failover-downgrade") == 0)
+  const AttackModule *module = attack_module_for (type);
+  if (module != NULL)
     {
-      /* RFC 5355 §2.9 lives in its own file (attacks/failover.h). */
-      AttackFailover *failover = attack_failover_new (m, p, seed, error);
-      if (failover == NULL)
+      gpointer impl = module->create (m, p, seed, type, error);
+      if (impl == NULL)
         return NULL;
       Attack *a = g_new0 (Attack, 1);
-      a->m = m;
-      a->failover = failover;
-      a->adversaries = g_ptr_array_new ();
+      a->module = module;
+      a->impl = impl;
       return a;
     }
   if (rserpool_n_registrars (m) == 0)
@@ -755,8 +956,8 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   a->load_degradation = (guint32) (sim_params_double (p, "attack.load-degradation") * G_MAXUINT32);
   a->report_p = sim_params_double (p, "attack.report-probability");
   a->home_flag = sim_params_bool (p, "attack.home-flag");
-  a->deregister = a->kind == ATTACK_REGISTRATION_FLOOD && sim_params_bool (p, "attack.deregister");
   a->plain = sim_params_bool (p, "attack.plain");
+  a->deregister = a->kind == ATTACK_REGISTRATION_FLOOD && sim_params_bool (p, "attack.deregister");
   if (!pe_policy_from_name (sim_params_string (p, "pool.policy"), &a->policy_type))
     g_assert_not_reached ();   /* the key is an enum of these names */
   a->user_port = (guint16) sim_params_int (p, "pe.user-port");
@@ -794,9 +995,9 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
 void
 attack_record (Attack *a, SimRecorder *rec)
 {
-  if (a->failover != NULL)
+  if (a->module != NULL)
     {
-      attack_failover_record (a->failover, rec);
+      a->module->record (a->impl, rec);
       return;
     }
   const char *mod = "attack";
@@ -823,6 +1024,7 @@ attack_record (Attack *a, SimRecorder *rec)
     { "attack.deregistrations_rejected", a->c.deregistrations_rejected },
     { "attack.keep_alives", a->c.keep_alives },
     { "attack.keep_alive_acks_received", a->c.keep_alive_acks_received },
+    { "attack.connect_failures", a->c.connect_failures },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (c); i++)
     sim_record_scalar (rec, mod, c[i].name, (double) c[i].v, "messages");
@@ -833,7 +1035,12 @@ attack_free (Attack *a)
 {
   if (a == NULL)
     return;
-  g_clear_pointer (&a->failover, attack_failover_free);
+  if (a->module != NULL)
+    {
+      a->module->destroy (a->impl);
+      g_free (a);
+      return;
+    }
   for (guint i = 0; i < a->adversaries->len; i++)
     {
       Adversary *adv = a->adversaries->pdata[i];

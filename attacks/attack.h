@@ -30,7 +30,12 @@
  * under module "attack" with the attack's own counters.
  *
  * Modelled: registration-flood (§2.1), spoofing (§2.3), unreachable-flood
- * (§2.13), keepalive-flood (§2.14); see attack.c.
+ * (§2.13), keepalive-flood (§2.14) (see attack.c); replay (§2.8), tamper
+ * (§2.10), eavesdrop (§2.11) (on-path taps, attacks/onpath.c);
+ * cookie-forgery (§2.16, attacks/cookie.c); the malicious registrar
+ * (rogue-enrp §2.5, rogue-registrar §2.6, rogue-resolution §2.7) and
+ * discovery (§2.12) attacks: attacks/rogue.c, attacks/discovery.c;
+ * failover-downgrade (§2.9): attacks/failover.c.
  *
  * Not here yet: the other threats of the registry (their rows say "-"), the
  * TLS-PSK mitigation (secure channels are another part), a deregistration

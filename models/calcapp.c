@@ -19,8 +19,12 @@
 #include "config.h"
 
 #include "models/calcapp.h"
+#include "sim/model.h"
 
 #include <math.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <string.h>
 
 /* ---- wire format ------------------------------------------------------------- */
@@ -39,7 +43,7 @@ calcapp_msg_type_name (CalcAppMsgType type)
 const char *
 calcapp_decode_error_name (CalcAppDecodeError e)
 {
-  static const char *const names[] = { "ok", "bad-length", "bad-type", "bad-flags", "bad-value" };
+  static const char *const names[] = { "ok", "bad-length", "bad-type", "bad-flags", "bad-value", "bad-auth" };
   return (guint) e < G_N_ELEMENTS (names) ? names[e] : NULL;
 }
 
@@ -128,6 +132,102 @@ calcapp_cookie_decode (const guint8 *buf, gsize len, CalcAppMsg *out)
   return CALCAPP_DECODE_OK;
 }
 
+/* ---- sealed cookies (RFC 5355 §2.16) ---------------------------------------- */
+
+static void
+cookie_hmac (const guint8 key[32], const guint8 *a, gsize alen, const guint8 *b, gsize blen, guint8 out[32])
+{
+  g_autoptr (GByteArray) in = g_byte_array_sized_new (alen + blen);
+  g_byte_array_append (in, a, alen);
+  g_byte_array_append (in, b, blen);
+  unsigned int len = 32;
+  if (HMAC (EVP_sha256 (), key, 32, in->data, in->len, out, &len) == NULL || len != 32)
+    g_error ("calcapp: HMAC-SHA256 failed");   /* OpenSSL without SHA-256: the build is broken */
+}
+
+/* AES-128-CTR is its own inverse. */
+static void
+cookie_ctr (const guint8 key[16], const guint8 iv[16], const guint8 *in, gsize len, guint8 *out)
+{
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+  int n = 0, fin = 0;
+  if (ctx == NULL || !EVP_EncryptInit_ex (ctx, EVP_aes_128_ctr (), NULL, key, iv)
+      || !EVP_EncryptUpdate (ctx, out, &n, in, (int) len) || !EVP_EncryptFinal_ex (ctx, out + n, &fin)
+      || (gsize) (n + fin) != len)
+    g_error ("calcapp: AES-128-CTR failed");
+  EVP_CIPHER_CTX_free (ctx);
+}
+
+void
+calcapp_cookie_keys_init (CalcAppCookieKeys *keys, CalcAppCookieAuth auth, const guint8 *key, gsize len)
+{
+  memset (keys, 0, sizeof *keys);
+  keys->auth = auth;
+  if (auth == CALCAPP_COOKIE_AUTH_NONE)
+    return;
+  g_return_if_fail (len >= 1 && len <= 64);
+  static const char mac_label[] = "poolsim calcapp cookie mac", enc_label[] = "poolsim calcapp cookie enc";
+  unsigned int n = 32;
+  guint8 enc[32];
+  if (HMAC (EVP_sha256 (), key, (int) len, (const guint8 *) mac_label, strlen (mac_label), keys->mac, &n) == NULL
+      || HMAC (EVP_sha256 (), key, (int) len, (const guint8 *) enc_label, strlen (enc_label), enc, &n) == NULL)
+    g_error ("calcapp: HMAC-SHA256 failed");
+  memcpy (keys->enc, enc, sizeof keys->enc);
+}
+
+gsize
+calcapp_cookie_seal (const CalcAppCookieKeys *keys, SimRng *iv_rng, const CalcAppMsg *state,
+                     guint8 out[CALCAPP_COOKIE_MAX])
+{
+  guint8 plain[CALCAPP_COOKIE_LEN];
+  calcapp_cookie_encode (state, plain);
+  switch (keys->auth)
+    {
+    case CALCAPP_COOKIE_AUTH_NONE:
+      memcpy (out, plain, sizeof plain);
+      return sizeof plain;
+    case CALCAPP_COOKIE_AUTH_HMAC:
+      memcpy (out, plain, sizeof plain);
+      cookie_hmac (keys->mac, plain, sizeof plain, NULL, 0, out + sizeof plain);
+      return sizeof plain + 32;
+    case CALCAPP_COOKIE_AUTH_HMAC_ENCRYPT:
+      g_return_val_if_fail (iv_rng != NULL, 0);
+      put64 (out, sim_rng_next (iv_rng));
+      put64 (out + 8, sim_rng_next (iv_rng));
+      cookie_ctr (keys->enc, out, plain, sizeof plain, out + 16);
+      cookie_hmac (keys->mac, out, 16 + sizeof plain, NULL, 0, out + 16 + sizeof plain);
+      return 16 + sizeof plain + 32;
+    }
+  g_return_val_if_reached (0);
+}
+
+CalcAppDecodeError
+calcapp_cookie_open (const CalcAppCookieKeys *keys, const guint8 *buf, gsize len, CalcAppMsg *out)
+{
+  guint8 mac[32], plain[CALCAPP_COOKIE_LEN];
+  switch (keys->auth)
+    {
+    case CALCAPP_COOKIE_AUTH_NONE:
+      return calcapp_cookie_decode (buf, len, out);
+    case CALCAPP_COOKIE_AUTH_HMAC:
+      if (len != CALCAPP_COOKIE_LEN + 32)
+        return CALCAPP_DECODE_BAD_LENGTH;
+      cookie_hmac (keys->mac, buf, CALCAPP_COOKIE_LEN, NULL, 0, mac);
+      if (CRYPTO_memcmp (mac, buf + CALCAPP_COOKIE_LEN, 32) != 0)
+        return CALCAPP_DECODE_BAD_AUTH;
+      return calcapp_cookie_decode (buf, CALCAPP_COOKIE_LEN, out);
+    case CALCAPP_COOKIE_AUTH_HMAC_ENCRYPT:
+      if (len != 16 + CALCAPP_COOKIE_LEN + 32)
+        return CALCAPP_DECODE_BAD_LENGTH;
+      cookie_hmac (keys->mac, buf, 16 + CALCAPP_COOKIE_LEN, NULL, 0, mac);
+      if (CRYPTO_memcmp (mac, buf + 16 + CALCAPP_COOKIE_LEN, 32) != 0)
+        return CALCAPP_DECODE_BAD_AUTH;
+      cookie_ctr (keys->enc, buf, buf + 16, CALCAPP_COOKIE_LEN, plain);
+      return calcapp_cookie_decode (plain, sizeof plain, out);
+    }
+  g_return_val_if_reached (CALCAPP_DECODE_BAD_TYPE);
+}
+
 /* Send one CalcApp message on assoc. */
 static gboolean
 calcapp_send (Net *net, NetAssoc *assoc, const NetKind *kinds, CalcAppMsgType type, guint32 job_id,
@@ -180,6 +280,12 @@ static const SimParamDecl calcapp_param_decls[] = {
     "can set up TLS with, resolving again otherwise (the mitigation)." },
   { "calcapp.resolution-retry-delay", SIM_PARAM_TIME, "30s", 0, 9.2e18, NULL,
     "Delay before a PU retries after a handle resolution that failed or found no PE (rspsim 30 s)." },
+  { "calcapp.cookie-auth", SIM_PARAM_ENUM, "none", 0, 0, "none,hmac,hmac-encrypt",
+    "RFC 5355 §2.16: PEs sign their session cookies (hmac: HMAC-SHA256) or encrypt and sign them (hmac-encrypt: "
+    "AES-128-CTR then HMAC-SHA256) under the pool key calcapp.cookie-key; an echoed cookie that does not verify "
+    "is a bad cookie and the job starts over. none = plain cookies." },
+  { "calcapp.cookie-key", SIM_PARAM_STRING, "", 0, 0, NULL,
+    "The pool key the PEs share for calcapp.cookie-auth: 1 to 64 bytes as hex digits (e.g. 32 digits)." },
 };
 
 const SimParamDecl *
@@ -204,6 +310,35 @@ calcapp_config_from_params (const SimParams *p, CalcAppConfig *cfg)
   cfg->retry_delay = *sim_params_dist (p, "calcapp.retry-delay");
   cfg->resolution_retry_delay = sim_params_time (p, "calcapp.resolution-retry-delay");
   cfg->failover_reestablish = strcmp (sim_params_string (p, "calcapp.failover-security"), "reestablish") == 0;
+  const char *auth = sim_params_string (p, "calcapp.cookie-auth");
+  cfg->cookie_auth = strcmp (auth, "hmac") == 0            ? CALCAPP_COOKIE_AUTH_HMAC
+                     : strcmp (auth, "hmac-encrypt") == 0 ? CALCAPP_COOKIE_AUTH_HMAC_ENCRYPT
+                                                          : CALCAPP_COOKIE_AUTH_NONE;
+  const char *hex = sim_params_string (p, "calcapp.cookie-key");
+  gsize digits = strlen (hex);
+  if (digits % 2 != 0 || digits / 2 > sizeof cfg->cookie_key)
+    return;
+  for (gsize i = 0; i < digits / 2; i++)
+    {
+      int hi = g_ascii_xdigit_value (hex[2 * i]), lo = g_ascii_xdigit_value (hex[2 * i + 1]);
+      if (hi < 0 || lo < 0)
+        return;
+      cfg->cookie_key[i] = (guint8) (hi << 4 | lo);
+    }
+  cfg->cookie_key_len = digits / 2;
+}
+
+gboolean
+calcapp_config_check (const CalcAppConfig *cfg, GError **error)
+{
+  if (cfg->cookie_auth != CALCAPP_COOKIE_AUTH_NONE && cfg->cookie_key_len == 0)
+    {
+      g_set_error_literal (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID,
+                           "calcapp.cookie-auth needs calcapp.cookie-key: 1 to 64 bytes as an even number of hex "
+                           "digits");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void
@@ -258,6 +393,8 @@ struct CalcAppServer {
   SimTime             vt_at;        /* time vt refers to */
   SimEventId          departure;
   SimTimeAvg          busy;
+  CalcAppCookieKeys   cookie_keys;
+  SimRng              cookie_iv;    /* "calcapp/server/<pe index>/cookie-iv" */
   CalcAppServerStats  stats;
 };
 
@@ -317,9 +454,9 @@ static void
 server_send_cookie (CalcAppServer *s, ServerJob *job)
 {
   CalcAppMsg state = { 0, job->job_id, job->size, server_job_done (s, job) };
-  guint8 cookie[CALCAPP_COOKIE_LEN];
-  calcapp_cookie_encode (&state, cookie);
-  if (pe_send_cookie (s->pe, job->conn->assoc, cookie, sizeof cookie))
+  guint8 cookie[CALCAPP_COOKIE_MAX];
+  gsize len = calcapp_cookie_seal (&s->cookie_keys, &s->cookie_iv, &state, cookie);
+  if (pe_send_cookie (s->pe, job->conn->assoc, cookie, len))
     s->stats.cookies_sent++;
 }
 
@@ -405,7 +542,7 @@ server_resume_from (CalcAppServer *s, ServerConn *c, const CalcAppMsg *req)
   gsize len;
   const guint8 *buf = g_bytes_get_data (echo, &len);
   CalcAppMsg state;
-  if (calcapp_cookie_decode (buf, len, &state) != CALCAPP_DECODE_OK || state.job_id != req->job_id
+  if (calcapp_cookie_open (&s->cookie_keys, buf, len, &state) != CALCAPP_DECODE_OK || state.job_id != req->job_id
       || state.job_size != req->job_size)
     {
       s->stats.bad_cookies++;
@@ -572,6 +709,8 @@ calcapp_server_new (PoolElement *pe, const CalcAppConfig *cfg)
   s->kernel = net_kernel (s->net);
   s->cfg = *cfg;
   s->max_jobs = calcapp_max_jobs (cfg);
+  calcapp_cookie_keys_init (&s->cookie_keys, cfg->cookie_auth, cfg->cookie_key, cfg->cookie_key_len);
+  sim_rng_init_fmt (&s->cookie_iv, cfg->seed, "calcapp/server/%u/cookie-iv", pe_index (pe));
   calcapp_intern_kinds (s->net, s->kinds);
   s->conns = g_ptr_array_new_with_free_func ((GDestroyNotify) server_conn_free);
   s->jobs = g_ptr_array_new ();

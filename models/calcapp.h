@@ -32,8 +32,21 @@
  *    8  job size (64): calculations
  *   16  completed (64): calculations done (Accept: resumed from a cookie;
  *                       Complete: = size; others 0)
- * Cookie (the bytes of the ASAP Cookie parameter, opaque to the PU), exactly
- * 24 bytes: "CAPC" (4), job id (32), job size (64), completed (64).
+ * Cookie (the bytes of the ASAP Cookie parameter, opaque to the PU): the
+ * state is 24 bytes: "CAPC" (4), job id (32), job size (64), completed (64).
+ * calcapp.cookie-auth decides what goes on the wire (RFC 5355 §2.16: "the PE
+ * could choose to sign and/or encrypt the cookie. In this case, it must
+ * share keys ... with other PEs": the pool key calcapp.cookie-key):
+ *   none          the 24 bytes of state;
+ *   hmac          state (24) + HMAC-SHA256 (32) over it: 56 bytes;
+ *   hmac-encrypt  IV (16) + AES-128-CTR of the state (24) + HMAC-SHA256 (32)
+ *                 over IV and ciphertext (encrypt-then-MAC): 72 bytes; the
+ *                 IV comes from the server's stream
+ *                 "calcapp/server/<pe index>/cookie-iv".
+ * The MAC key and the encryption key are HMAC-SHA256 (pool key, "poolsim
+ * calcapp cookie mac" / "... enc") (the latter cut to 16 bytes). A server
+ * opens an echoed cookie with the same keys; one whose length, MAC or
+ * content does not fit is a bad cookie (counted) and the job starts from 0.
  * Decoders accept exactly these layouts (length, type range, zero flags,
  * completed <= size) and report anything else as a CalcAppDecodeError.
  *
@@ -56,7 +69,8 @@ G_BEGIN_DECLS
 
 #define CALCAPP_PPID        34   /* IANA SCTP PPID "CalcApp Protocol" */
 #define CALCAPP_MSG_LEN     24
-#define CALCAPP_COOKIE_LEN  24
+#define CALCAPP_COOKIE_LEN  24   /* the cookie's state */
+#define CALCAPP_COOKIE_MAX  72   /* the longest sealed cookie (hmac-encrypt) */
 
 typedef enum {
   CALCAPP_REQUEST       = 1,
@@ -81,6 +95,7 @@ typedef enum {
   CALCAPP_DECODE_BAD_TYPE,     /* type outside 1..7 (cookie: bad magic) */
   CALCAPP_DECODE_BAD_FLAGS,    /* non-zero flags */
   CALCAPP_DECODE_BAD_VALUE,    /* completed > size, or a request of size 0 */
+  CALCAPP_DECODE_BAD_AUTH,     /* a sealed cookie whose MAC does not verify (forged or tampered) */
   CALCAPP_DECODE_N,
 } CalcAppDecodeError;
 
@@ -92,6 +107,32 @@ CalcAppDecodeError calcapp_msg_decode (const guint8 *buf, gsize len, CalcAppMsg 
 /* The cookie: job id, size and progress; type is unused (0). */
 void               calcapp_cookie_encode (const CalcAppMsg *state, guint8 out[CALCAPP_COOKIE_LEN]);
 CalcAppDecodeError calcapp_cookie_decode (const guint8 *buf, gsize len, CalcAppMsg *out);
+
+/* RFC 5355 §2.16 mitigation: how cookies are protected (calcapp.cookie-auth). */
+typedef enum {
+  CALCAPP_COOKIE_AUTH_NONE,
+  CALCAPP_COOKIE_AUTH_HMAC,          /* signed */
+  CALCAPP_COOKIE_AUTH_HMAC_ENCRYPT,  /* encrypted and signed */
+} CalcAppCookieAuth;
+
+/* The keys derived from a pool key. */
+typedef struct {
+  CalcAppCookieAuth auth;
+  guint8            mac[32];
+  guint8            enc[16];
+} CalcAppCookieKeys;
+
+/* Derive the keys of auth from the pool key (1..64 bytes; ignored for none). */
+void  calcapp_cookie_keys_init (CalcAppCookieKeys *keys, CalcAppCookieAuth auth, const guint8 *key, gsize len);
+/*
+ * Seal state as keys->auth says into out; returns the length (24, 56 or 72).
+ * iv_rng (hmac-encrypt only, else unused and may be NULL) gives the IV.
+ */
+gsize calcapp_cookie_seal (const CalcAppCookieKeys *keys, SimRng *iv_rng, const CalcAppMsg *state,
+                           guint8 out[CALCAPP_COOKIE_MAX]);
+/* Verify and open a sealed cookie; CALCAPP_DECODE_BAD_AUTH if its MAC does not verify. */
+CalcAppDecodeError calcapp_cookie_open (const CalcAppCookieKeys *keys, const guint8 *buf, gsize len,
+                                        CalcAppMsg *out);
 
 typedef struct {
   double  capacity;                /* C, calculations/s */
@@ -106,12 +147,18 @@ typedef struct {
   SimTime resolution_retry_delay;  /* after a failed or empty handle resolution */
   gboolean failover_reestablish;   /* RFC 5355 §2.9: a session begun over TLS fails over only with TLS */
   SimTime warmup;                  /* statistics start here (the run's warm-up; not a key) */
+  CalcAppCookieAuth cookie_auth;   /* calcapp.cookie-auth */
+  guint8  cookie_key[64];          /* calcapp.cookie-key, the pool key shared by the PEs */
+  gsize   cookie_key_len;          /* 0: none given, or not 1..64 bytes of hex */
+  guint64 seed;                    /* the run's seed, for the servers' IV streams (not a key) */
 } CalcAppConfig;
 
 /* The keys calcapp.* (static table). */
 const SimParamDecl *calcapp_params (gsize *n);
 void     calcapp_config_from_params (const SimParams *params, CalcAppConfig *cfg);
 void     calcapp_config_init (CalcAppConfig *cfg);
+/* FALSE with an error if calcapp.cookie-auth needs a key that calcapp.cookie-key does not give. */
+gboolean calcapp_config_check (const CalcAppConfig *cfg, GError **error);
 /* MaxJobs for a configuration (>= 1). */
 guint    calcapp_max_jobs (const CalcAppConfig *cfg);
 

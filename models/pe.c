@@ -376,9 +376,11 @@ pe_stop_timers (PoolElement *pe)
 static void
 pe_start_hunt (PoolElement *pe)
 {
+  /* T4 too: the next home gets a registration at once (pe_home_found), and T4 must not fire without a home. */
   sim_kernel_cancel (pe->kernel, pe->t2);
   sim_kernel_cancel (pe->kernel, pe->t3);
-  pe->t2 = pe->t3 = SIM_EVENT_NONE;
+  sim_kernel_cancel (pe->kernel, pe->t4);
+  pe->t2 = pe->t3 = pe->t4 = SIM_EVENT_NONE;
   if (pe->home != NULL)
     {
       NetAssoc *old = pe->home;

@@ -455,9 +455,9 @@ registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, g
     }
   /*
    * RFC 5355 §2.1, §2.3: a PE registers only itself. With
-   * one-pe-per-credential, the credential (the association's peer address;
-   * the TLS-PSK identity once there are secure channels) may hold one PE
-   * identity: another identity is refused while the first is registered.
+   * one-pe-per-credential, the credential (the TLS-PSK identity, else the
+   * association's peer address: conn_credential) may hold one PE identity:
+   * another identity is refused while the first is registered.
    */
   if (r->cfg.one_pe_per_credential)
     {

@@ -609,8 +609,7 @@ registrar_record (Registrar *r, SimRecorder *rec, const char *module)
 #define C(field) { #field, G_STRUCT_OFFSET (RegistrarCounters, field) }
     C (unexpected), C (errors_sent), C (registrations), C (registrations_new),
     C (registrations_rejected), C (registrations_refused_identity), C (registrations_refused_binding),
-    C (registrations_refused_rate),
-    C (registrations_refused_security), C (registrations_refused_pool),
+    C (registrations_refused_security), C (registrations_refused_pool), C (registrations_refused_rate),
     C (deregistrations), C (deregistrations_refused), C (deregistrations_refused_security),
     C (resolutions_refused_security), C (unreachable_refused_security), C (enrp_refused_security),
     C (registrations_insecure), C (resolutions_insecure_pes), C (resolutions),

@@ -14,8 +14,10 @@
  *      CalcApp client (index k).
  *   4. Registrar lists: pe.registrars / pu.registrars when given; else all
  *      registrars, entity j's list rotated to start at registrar
- *      j mod registrar.count. With announces on (pe.announces, pu.announces)
- *      the announced registrars come in addition.
+ *      j mod registrar.count, unless rserpool.static-registrars is false
+ *      (then no static list: discovery by server announces alone, RFC 5352
+ *      §3.6). With announces on (pe.announces, pu.announces) the announced
+ *      registrars come in addition.
  *   5. CalcApp job interval (PAPERS.md §1, rspsim's rspsim5AutoParameters):
  *      calcapp.target-load rho > 0 replaces calcapp.job-interval by
  *      exponential(max(1, r) x s / (rho x C)) with r = pu.count / pe.count,
@@ -73,6 +75,9 @@ static const SimParamDecl rserpool_param_decls[] = {
   { "calcapp.target-load", SIM_PARAM_DOUBLE, "0", 0, 100, NULL,
     "Target utilization rho (e.g. 80%): sets calcapp.job-interval to exponential(max(1,r) x mean job size / "
     "(rho x C)), r = pu.count/pe.count (PAPERS §1); 0 = use calcapp.job-interval." },
+  { "rserpool.static-registrars", SIM_PARAM_BOOL, "true", 0, 0, NULL,
+    "PEs and PUs whose pe.registrars / pu.registrars is empty get every registrar as their static list "
+    "(rotated); false = no static list: they find registrars through server announces only (RFC 5352 §3.6)." },
   { "rserpool.record-entities", SIM_PARAM_BOOL, "true", 0, 0, NULL,
     "Record every registrar's, PE's and PU's own scalars (registrar[i], pe[j], pu[k]); false keeps only "
     "the network's and the oracle's (large runs)." },
@@ -297,7 +302,8 @@ rserpool_create (const SimModelContext *ctx, GError **error)
   CalcAppConfig ccfg;
   calcapp_config_from_params (p, &ccfg);
   ccfg.warmup = ctx->warmup;
-  if (!job_interval_from_target (p, &ccfg, n_pes, n_pus, error))
+  ccfg.seed = ctx->seed;
+  if (!calcapp_config_check (&ccfg, error) || !job_interval_from_target (p, &ccfg, n_pes, n_pus, error))
     {
       net_config_clear (&ncfg);
       return NULL;
@@ -376,8 +382,9 @@ rserpool_create (const SimModelContext *ctx, GError **error)
     }
 
   /* 3, 4. PEs and PUs. */
-  gboolean pe_lists = pecfg.hunt.registrars->len == 0 && n_reg > 0;
-  gboolean pu_lists = pucfg.hunt.registrars->len == 0 && n_reg > 0;
+  gboolean static_lists = sim_params_bool (p, "rserpool.static-registrars");
+  gboolean pe_lists = pecfg.hunt.registrars->len == 0 && n_reg > 0 && static_lists;
+  gboolean pu_lists = pucfg.hunt.registrars->len == 0 && n_reg > 0 && static_lists;
   for (guint j = 0; j < n_pes; j++)
     {
       NetHost *h = new_host (m, "pe", j, "pe");

@@ -15,7 +15,8 @@
  *   - static registrar lists: when pe.registrars / pu.registrars are empty,
  *     every registrar, rotated so that entity j starts with registrar
  *     j mod registrar.count (the server hunt tries the first three at once
- *     and the first to answer wins: the PEs and PUs spread evenly);
+ *     and the first to answer wins: the PEs and PUs spread evenly); with
+ *     rserpool.static-registrars = false none (server announces only);
  *   - the job interval: calcapp.target-load rho > 0 sets it to
  *     exponential(max(1, r) x mean size / (rho x C)), r = pu.count / pe.count
  *     (PAPERS.md §1); 0 keeps calcapp.job-interval.

@@ -5,7 +5,8 @@
  * the recorders to (every recorded name must be in it).
  *
  * A name is either exact ("calcapp.utilization") or a family with one
- * trailing "*" ("registrar.rx.*": one metric per message type). Names are
+ * trailing "*" ("registrar.rx.*": one metric per message type, one more
+ * component) or "**" ("secure.failures.**": any names below, dots included). Names are
  * dotted and stable (DESIGN.md §7); the module a value is recorded under
  * (registrar[i], pe[j], net/<kind>, oracle, ...) is not part of the name.
  */

@@ -17,6 +17,7 @@
 
 #include "results/oracle.h"
 
+#include "sim/net-assoc.h"
 #include "sim/net-cpu.h"
 
 #include <string.h>
@@ -60,6 +61,13 @@ struct ResultsOracle {
   guint64     resolutions, resolutions_empty, resolutions_legit;
   guint64     requests, accepts, rejects, timeouts, requests_not_live, failovers, completes;
   guint64     downgraded;   /* failover requests without TLS of sessions begun with it (§2.9) */
+  /* homes (RFC 5355 §2.6, §2.7, §2.12): who the PEs and PUs took as their registrar */
+  GHashTable *genuine;        /* every address of a registrar host of the model (set) */
+  SimStat     pe_genuine, pe_rogue, pu_genuine, pu_rogue;   /* fractions per sample */
+  SimEventId  discovery_timer;
+  gboolean   *discovered;     /* per PE, then per PU: had a genuine home at a discovery check */
+  guint       undiscovered;   /* entries of discovered still FALSE */
+  SimStat     discovery;      /* s from the start to the first genuine home */
 };
 
 static const SimParamDecl oracle_param_decls[] = {
@@ -218,6 +226,94 @@ sym_diff (const GArray *a, const GArray *b)
   return d + (a->len - i) + (b->len - k);
 }
 
+/* ---- homes and discovery ------------------------------------------------------- */
+
+typedef enum { HOME_NONE, HOME_GENUINE, HOME_ROGUE } HomeKind;
+
+/* A home association to an address of one of the model's registrars is genuine; any other is a rogue's. */
+static HomeKind
+home_kind (const ResultsOracle *o, NetAssoc *home)
+{
+  if (home == NULL)
+    return HOME_NONE;
+  return g_hash_table_contains (o->genuine, GUINT_TO_POINTER (net_assoc_peer_addr (home))) ? HOME_GENUINE
+                                                                                          : HOME_ROGUE;
+}
+
+/* Entity e (PEs first, then PUs): its home association, or NULL when its host is down. */
+static NetAssoc *
+entity_home (const ResultsOracle *o, guint e)
+{
+  guint n_pes = rserpool_n_pes (o->m);
+  if (e < n_pes)
+    {
+      PoolElement *pe = rserpool_pe (o->m, e);
+      return pe_is_alive (pe) ? pe_home_assoc (pe) : NULL;
+    }
+  PoolUser *pu = rserpool_pu (o->m, e - n_pes);
+  return net_host_is_up (pu_host (pu)) ? pu_home_assoc (pu) : NULL;
+}
+
+static void
+sample_homes (ResultsOracle *o)
+{
+  guint n_pes = rserpool_n_pes (o->m), n_pus = rserpool_n_pus (o->m);
+  guint pe_alive = 0, pe_gen = 0, pe_rog = 0, pu_alive = 0, pu_gen = 0, pu_rog = 0;
+  for (guint j = 0; j < n_pes; j++)
+    {
+      PoolElement *pe = rserpool_pe (o->m, j);
+      if (!pe_is_alive (pe))
+        continue;
+      pe_alive++;
+      HomeKind k = home_kind (o, pe_home_assoc (pe));
+      pe_gen += k == HOME_GENUINE;
+      pe_rog += k == HOME_ROGUE;
+    }
+  for (guint k = 0; k < n_pus; k++)
+    {
+      PoolUser *pu = rserpool_pu (o->m, k);
+      if (!net_host_is_up (pu_host (pu)))
+        continue;
+      pu_alive++;
+      HomeKind h = home_kind (o, pu_home_assoc (pu));
+      pu_gen += h == HOME_GENUINE;
+      pu_rog += h == HOME_ROGUE;
+    }
+  if (pe_alive > 0)
+    {
+      sim_stat_add (&o->pe_genuine, (double) pe_gen / pe_alive);
+      sim_stat_add (&o->pe_rogue, (double) pe_rog / pe_alive);
+    }
+  if (pu_alive > 0)
+    {
+      sim_stat_add (&o->pu_genuine, (double) pu_gen / pu_alive);
+      sim_stat_add (&o->pu_rogue, (double) pu_rog / pu_alive);
+    }
+}
+
+/*
+ * Every oracle.interval from the start (not the warm-up: discovery happens
+ * at the start) until every PE and PU has had a genuine home: the time to
+ * discovery of each, to oracle.interval.
+ */
+static void
+discovery_fired (SimKernel *k, gpointer ctx, gpointer data)
+{
+  ResultsOracle *o = ctx;
+  o->discovery_timer = SIM_EVENT_NONE;
+  guint n = rserpool_n_pes (o->m) + rserpool_n_pus (o->m);
+  SimTime now = sim_kernel_now (k);
+  for (guint e = 0; e < n; e++)
+    if (!o->discovered[e] && home_kind (o, entity_home (o, e)) == HOME_GENUINE)
+      {
+        o->discovered[e] = TRUE;
+        o->undiscovered--;
+        sim_stat_add (&o->discovery, (double) now / SIM_S);
+      }
+  if (o->undiscovered > 0)
+    o->discovery_timer = sim_kernel_schedule (k, o->interval, discovery_fired, o, NULL);
+}
+
 void
 results_oracle_sample (ResultsOracle *o)
 {
@@ -228,6 +324,7 @@ results_oracle_sample (ResultsOracle *o)
   memset (s, 0, sizeof *s);
   s->t = now;
   o->samples++;
+  sample_homes (o);
 
   /* New crashes since the previous sample. */
   guint n_pes = rserpool_n_pes (m);
@@ -436,6 +533,22 @@ results_oracle_new (Rserpool *m, const SimParams *params)
   sim_stat_init (&o->divergence);
   sim_stat_init (&o->episodes);
   sim_stat_init (&o->detection);
+  o->genuine = g_hash_table_new (g_direct_hash, g_direct_equal);
+  for (guint i = 0; i < o->n_reg; i++)
+    {
+      NetHost *host = registrar_host (rserpool_registrar (m, i));
+      for (guint a = 0; a < net_host_n_addresses (host); a++)
+        g_hash_table_add (o->genuine, GUINT_TO_POINTER (net_host_address (host, a)));
+    }
+  sim_stat_init (&o->pe_genuine);
+  sim_stat_init (&o->pe_rogue);
+  sim_stat_init (&o->pu_genuine);
+  sim_stat_init (&o->pu_rogue);
+  sim_stat_init (&o->discovery);
+  o->undiscovered = n_pes + rserpool_n_pus (m);
+  o->discovered = g_new0 (gboolean, MAX (o->undiscovered, 1));
+  if (o->undiscovered > 0)
+    o->discovery_timer = sim_kernel_schedule_at (o->kernel, sim_kernel_now (o->kernel), discovery_fired, o, NULL);
   SimTime first = MAX (o->warmup, sim_kernel_now (o->kernel));
   o->timer = sim_kernel_schedule_at (o->kernel, first, sample_fired, o, NULL);
   rserpool_set_observer (m, &oracle_observer, o);
@@ -449,6 +562,9 @@ results_oracle_free (ResultsOracle *o)
     return;
   rserpool_set_observer (o->m, NULL, NULL);
   sim_kernel_cancel (o->kernel, o->timer);
+  sim_kernel_cancel (o->kernel, o->discovery_timer);
+  g_hash_table_unref (o->genuine);
+  g_free (o->discovered);
   for (guint i = 0; i < o->n_reg; i++)
     g_array_unref (o->keys[i]);
   g_free (o->keys);
@@ -600,6 +716,18 @@ results_oracle_record (ResultsOracle *o, SimRecorder *rec)
   sim_record_scalar (rec, "oracle", "oracle.pe_crashes", (double) o->crashes, "1");
   sim_record_scalar (rec, "oracle", "oracle.pe_crashes.undetected", (double) o->pending->len, "1");
   sim_record_statistic (rec, "oracle", "oracle.detection_time", &o->detection, "s");
+  if (o->pe_genuine.count > 0)
+    {
+      sim_record_scalar (rec, "oracle", "oracle.homes.pe_genuine", o->pe_genuine.mean, "1");
+      sim_record_scalar (rec, "oracle", "oracle.homes.pe_rogue", o->pe_rogue.mean, "1");
+    }
+  if (o->pu_genuine.count > 0)
+    {
+      sim_record_scalar (rec, "oracle", "oracle.homes.pu_genuine", o->pu_genuine.mean, "1");
+      sim_record_scalar (rec, "oracle", "oracle.homes.pu_rogue", o->pu_rogue.mean, "1");
+    }
+  sim_record_statistic (rec, "oracle", "oracle.discovery_time", &o->discovery, "s");
+  sim_record_scalar (rec, "oracle", "oracle.discovery.undiscovered", (double) o->undiscovered, "1");
   record_cpu (o, rec);
   record_calcapp (o, rec);
 }

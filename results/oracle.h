@@ -47,6 +47,13 @@
  * handling speed of the jobs enqueued after the warm-up in % of the PE
  * capacity.
  *
+ * Homes (RFC 5355 §2.6, §2.7, §2.12): at each sample, the fractions of live
+ * PEs and PUs whose home association goes to an address of one of the
+ * model's registrars (genuine) or to any other host (a rogue registrar);
+ * and from t = 0, every oracle.interval until each has had one, the time of
+ * each PE's and PU's first genuine home (time to discovery), and how many
+ * never had one.
+ *
  * Not here: attack-specific measures (rogue selections, replays accepted,
  * exposed facts) - they come with the attacks.
  */

@@ -47,14 +47,22 @@ static const struct {
   const char *module;
   const char *metric;
 } matrix_headlines[] = {
-  { "2.1", "oracle", "oracle.hs.bogus" },                /* bogus entries */
+  { "2.1", "oracle", "oracle.hs.bogus" },                   /* bogus entries */
   { "2.2", "oracle", "oracle.hs.bogus" },
-  { "2.3", "oracle", "oracle.hs.hijacked" },             /* hijacked entries */
-  { "2.4", "oracle", "oracle.hs.bogus" },                /* rogue selections: entries of the unauthorized PE */
-  { "2.9", "oracle", "oracle.failovers_downgraded" },    /* sessions that continued without TLS */
-  { "2.13", "oracle", "oracle.hs.missing" },             /* legitimate PEs removed */
-  { "2.14", "role/pe", "oracle.cpu.utilization" },       /* PE capacity lost */
-  { "2.15", "oracle", "oracle.hs.bogus" },               /* insecure (fake) entries served */
+  { "2.3", "oracle", "oracle.hs.hijacked" },                /* hijacked entries */
+  { "2.4", "oracle", "oracle.hs.bogus" },                   /* entries of the unauthorized PE */
+  { "2.5", "oracle", "oracle.hs.bogus" },                   /* false ADD_PE at honest registrars */
+  { "2.6", "oracle", "oracle.hs.missing" },                 /* PEs captured by the rogue */
+  { "2.7", "oracle", "oracle.requests.not_live" },          /* requests sent to rogue or non-existent PEs */
+  { "2.8", "oracle", "oracle.hs.stale" },                   /* crashed PEs kept or resurrected */
+  { "2.9", "oracle", "oracle.failovers_downgraded" },       /* sessions that continued without TLS */
+  { "2.10", "oracle", "oracle.requests.success_ratio" },    /* requests to rewritten addresses fail */
+  { "2.11", "attack", "attack.learned.pe_addresses" },      /* topology learned (no attack: no observer) */
+  { "2.12", "oracle", "oracle.discovery.undiscovered" },    /* PEs and PUs without a genuine home */
+  { "2.13", "oracle", "oracle.hs.missing" },                /* legitimate PEs removed */
+  { "2.14", "role/pe", "oracle.cpu.utilization" },          /* PE capacity lost */
+  { "2.15", "oracle", "oracle.hs.bogus" },                  /* insecure (fake) entries served */
+  { "2.16", "attack", "attack.cookie.accepted" },           /* forged state accepted */
 };
 
 /* The RFC 5355 section a threat scenario's file is named after ("2.13-x.ini" -> "2.13"), or NULL. */
@@ -281,6 +289,27 @@ print_table (GPtrArray *scenarios, MatrixData *data, GString *out)
           title = g_strdup_printf ("§%s %s", threats[t].section, threats[t].title);
       if (title == NULL)
         title = g_path_get_basename (s->path);
+      else
+        {
+          /* Two files of one section (2.1 has the flood and the churn): name the file too. */
+          guint same = 0;
+          for (guint k = 0; section != NULL && k < scenarios->len; k++)
+            {
+              g_autofree char *other = matrix_section (((MatrixScenario *) g_ptr_array_index (scenarios, k))->path);
+              same += other != NULL && strcmp (other, section) == 0;
+            }
+          if (same > 1)
+            {
+              g_autofree char *base = g_path_get_basename (s->path);
+              char *dot = g_str_has_suffix (base, ".ini") ? base + strlen (base) - 4 : NULL;
+              if (dot != NULL)
+                *dot = '\0';
+              const char *name = strchr (base, '-') != NULL ? strchr (base, '-') + 1 : base;
+              char *longer = g_strdup_printf ("%s [%s]", title, name);
+              g_free (title);
+              title = longer;
+            }
+        }
       const char *metrics[2][2] = { { "calcapp", "calcapp.handling_speed" }, { NULL, NULL } };
       for (gsize h = 0; section != NULL && h < G_N_ELEMENTS (matrix_headlines); h++)
         if (strcmp (matrix_headlines[h].section, section) == 0)

@@ -870,7 +870,8 @@ net_assoc_connect_from (NetHost *h, guint16 local_port, NetAddr dst, guint16 por
   else
     for (guint tries = 0;; tries++)
       {
-        g_return_val_if_fail (tries < 16384, NULL);
+        if (tries == 16384)
+          return NULL;   /* every ephemeral port has an association to dst:port already */
         lport = h->next_port;
         h->next_port = h->next_port == 65535 ? 49152 : h->next_port + 1;
         gint64 key = assoc_key (lport, dst, port);

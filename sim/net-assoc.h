@@ -87,6 +87,8 @@ void         net_listener_close (NetListener *listener);
 /*
  * Open an association from host (primary address, an ephemeral port) to
  * dst:port. callbacks is copied. Messages sent before NET_ASSOC_UP wait.
+ * NULL when no ephemeral port (49152-65535) is free for dst:port: the host
+ * holds 16,384 associations to it already.
  */
 NetAssoc *net_assoc_connect (NetHost *host, NetAddr dst, guint16 port, const NetAssocCallbacks *callbacks,
                              gpointer user_data);

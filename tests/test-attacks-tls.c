@@ -26,42 +26,14 @@ static const char *const sets[] = { "rserpool.record-entities=true", NULL };
 static char *
 run_threat (const char *file, const char *config)
 {
-  if (tmpdir == NULL)
-    tmpdir = testutil_tmpdir ();
-  g_autofree char *name = g_strdup_printf ("%s-%s.db", file, config);
-  char *db = g_build_filename (tmpdir, name, NULL);
-  if (g_file_test (db, G_FILE_TEST_EXISTS))
-    return db;
-  g_autofree char *rel = g_strdup_printf ("scenarios/threats/%s.ini", file);
-  g_autofree char *scenario = testutil_srcpath (rel);
-  g_autoptr (GError) error = NULL;
-  gboolean ok = testutil_run_in_process (scenario, config, sets, db, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  return db;
+  return testutil_run_threat (&tmpdir, file, config, NULL, sets);
 }
 
 /* The sum over modules matching module_like of a scalar, for runs 0 and 1. */
 static void
 scalars (const char *db, const char *module_like, const char *name, double out[2])
 {
-  sqlite3 *h = NULL;
-  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  sqlite3_stmt *st = NULL;
-  const char *sql = "SELECT r.run_number, SUM(s.value) FROM scalar s JOIN run r ON r.id = s.run_id "
-                    "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number";
-  g_assert_cmpint (sqlite3_prepare_v2 (h, sql, -1, &st, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (st, 1, module_like, -1, SQLITE_STATIC);
-  sqlite3_bind_text (st, 2, name, -1, SQLITE_STATIC);
-  for (guint i = 0; i < 2; i++)
-    {
-      if (sqlite3_step (st) != SQLITE_ROW)
-        g_error ("%s: no scalar %s of %s in run %u", db, name, module_like, i);
-      g_assert_cmpint (sqlite3_column_int (st, 0), ==, (int) i);
-      out[i] = sqlite3_column_double (st, 1);
-    }
-  sqlite3_finalize (st);
-  sqlite3_close (h);
+  testutil_per_run (db, FALSE, module_like, name, out, 2);
 }
 
 static void
@@ -95,6 +67,47 @@ test_unauthorized_flood (void)
       g_assert_cmpfloat (refused[i], <=, sent[i]);
       g_assert_cmpfloat (fakes[i], ==, 10);   /* the honest PEs only */
     }
+}
+
+/*
+ * §2.2 at the registrar's CPU: every message costs 10 ms of CPU, the queue
+ * holds 100, and the host without a key floods at 200 registrations/s for
+ * the last 10 s (run 0). Measured: without the attack the registrar's CPU is
+ * 2.7 % busy over the run and drops nothing; the flood takes it to 5.8 %
+ * (saturated for the 10 s) and 1,568 messages are dropped at its queue, 998
+ * fake PEs got in; with TLS-PSK the CPU is as busy (every ClientHello costs
+ * its service time and the handshake's) and 1,713 are dropped, but the
+ * handshakes that were served fail as psk (867) and no fake PE gets in.
+ */
+static void
+test_unauthorized_flood_cpu (void)
+{
+  static const char *const cpu[] = { "rserpool.record-entities=true", "repeat=1", "net.cpu.service=constant(10ms)",
+                                     "net.cpu.queue-capacity=100", "attack.interval=5ms", "attack.start=5min",
+                                     "sim-time-limit=310s", NULL };
+  g_autofree char *none = testutil_run_threat (&tmpdir, "2.2-unauthorized-flood", "none", "cpu", cpu);
+  g_autofree char *attack = testutil_run_threat (&tmpdir, "2.2-unauthorized-flood", "General", "cpu", cpu);
+  g_autofree char *psk = testutil_run_threat (&tmpdir, "2.2-unauthorized-flood", "tls-psk", "cpu", cpu);
+  double util[3], dropped[3], pes[3], refused;
+  const char *dbs[] = { none, attack, psk };
+  for (guint i = 0; i < 3; i++)
+    {
+      testutil_per_run (dbs[i], FALSE, "net/host/registrar0", "net.cpu.utilization", &util[i], 1);
+      testutil_per_run (dbs[i], FALSE, "net/host/registrar0", "net.cpu.dropped", &dropped[i], 1);
+      testutil_per_run (dbs[i], FALSE, "registrar%", "registrar.registrations_new", &pes[i], 1);
+      g_test_message ("registrar CPU %.4f, dropped %.0f, PEs registered %.0f", util[i], dropped[i], pes[i]);
+    }
+  testutil_per_run (psk, FALSE, "secure", "secure.failures.pe-registrar.server.psk", &refused, 1);
+  g_assert_cmpfloat (dropped[0], ==, 0);
+  g_assert_cmpfloat (pes[0], ==, 10);
+  /* 10 s saturated out of 310 s: at least 2.5 points more */
+  g_assert_cmpfloat (util[1], >, util[0] + 0.025);
+  g_assert_cmpfloat (dropped[1], >, 1000);
+  g_assert_cmpfloat (pes[1], >, 500);
+  g_assert_cmpfloat (util[2], >, util[0] + 0.025);
+  g_assert_cmpfloat (dropped[2], >, 1000);
+  g_assert_cmpfloat (refused, >, 500);
+  g_assert_cmpfloat (pes[2], ==, 10);
 }
 
 /* §2.4: a PE key of another pool; TLS-PSK alone lets the flood in, per-pool authorization refuses it. */
@@ -211,6 +224,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/attacks/tls/unauthorized-flood", test_unauthorized_flood);
+  g_test_add_func ("/attacks/tls/unauthorized-flood-cpu", test_unauthorized_flood_cpu);
   g_test_add_func ("/attacks/tls/unauthorized-pool", test_unauthorized_pool);
   g_test_add_func ("/attacks/tls/insider-flood", test_insider_flood);
   g_test_add_func ("/attacks/tls/mixed-database", test_mixed_database);

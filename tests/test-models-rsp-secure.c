@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "models/secure.h"
+#include "results/metrics.h"
 #include "tests/testutil.h"
 
 #include <math.h>
@@ -147,6 +148,23 @@ test_baseline (void)
   g_assert_cmpfloat (bytes_secure / bytes_plain, <, 4.0);
   g_assert_cmpfloat (cpu_secure, >, cpu_plain);
   g_assert_cmpfloat (cpu_secure, >, 0);
+  /* Every name the secure runs recorded is in the metric catalogue (`poolsim list metrics`). */
+  sqlite3 *h = NULL;
+  g_assert_cmpint (sqlite3_open_v2 (secure, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint (sqlite3_prepare_v2 (h, "SELECT DISTINCT name FROM scalar UNION SELECT DISTINCT name FROM statistic",
+                                       -1, &st, NULL), ==, SQLITE_OK);
+  guint names = 0;
+  while (sqlite3_step (st) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (st, 0);
+      if (results_metrics_lookup (name) == NULL)
+        g_error ("recorded metric %s is not in results/metrics.c", name);
+      names++;
+    }
+  sqlite3_finalize (st);
+  sqlite3_close (h);
+  g_assert_cmpuint (names, >, 40);
 }
 
 /* Issue point 2: OpenSSL's randomness comes from the run's streams: the same secure run twice gives the same rows. */

@@ -1,15 +1,18 @@
 /*
  * tests/test-sim-matrix.c - `poolsim matrix` through the built binary over
- * the source tree's threat scenarios, on a tiny length: one row per threat
- * and headline metric in section order, the expected columns, every cell
- * filled with n = 2 repetitions; a rerun runs nothing (the sweep's resume)
- * and prints the same table; usage errors.
+ * a folder with two of the source tree's threat scenarios (§2.14 and §2.3,
+ * to check the section order), on a tiny length: one row per threat and
+ * headline metric in section order, the expected columns, every cell filled
+ * with n = 2 repetitions; a rerun runs nothing (the sweep's resume) and
+ * prints the same table; usage errors; and the shipped folder covers every
+ * threat of RFC 5355 §2 with a reference and a mitigation.
  */
 #include "config.h"
 
 #include "tests/testutil.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 /* Run `poolsim ARGS...`; returns its exit status, stdout and stderr. */
@@ -42,27 +45,42 @@ count (const char *haystack, const char *needle)
   return n;
 }
 
-/* The threat scenarios in section order, with their configs (35 sweeps of 2 runs). */
+/* Copy scenarios/threats/NAME into dir. */
+static void
+copy_threat (const char *dir, const char *name)
+{
+  g_autofree char *rel = g_strdup_printf ("scenarios/threats/%s", name);
+  g_autofree char *src = testutil_srcpath (rel);
+  g_autofree char *text = NULL;
+  gsize len;
+  g_assert_true (g_file_get_contents (src, &text, &len, NULL));
+  g_autofree char *dst = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (dst, text, (gssize) len, NULL));
+}
+
+/* Two threat scenarios in section order, with their configs (6 sweeps of 2 runs). */
 static void
 test_quick_table_and_resume (void)
 {
   g_autofree char *dir = testutil_tmpdir ();
   g_autofree char *db = g_build_filename (dir, "matrix.db", NULL);
-  g_autofree char *threats = testutil_srcpath ("scenarios/threats");
+  g_autofree char *threats = g_build_filename (dir, "threats", NULL);
+  g_assert_cmpint (g_mkdir (threats, 0755), ==, 0);
+  copy_threat (threats, "2.14-keepalive-flood.ini");
+  copy_threat (threats, "2.3-spoofing.ini");
   /* 5 min of warm-up, 1 measured: the shape of the table, not its numbers */
   const char *args[] = { "matrix", "--quick", "-j", "2", "--db", db, "--scenarios", threats,
                          "--set", "sim-time-limit=6min", NULL };
   g_autofree char *out = NULL, *err = NULL;
   g_assert_cmpint (poolsim (args, &out, &err), ==, 0);
-  g_assert_cmpuint (count (err, "config "), ==, 35);
-  g_assert_cmpuint (count (err, ": 2 runs complete, 0 skipped (already complete), 0 failed;"), ==, 35);
+  g_assert_cmpuint (count (err, "config "), ==, 6);
+  g_assert_cmpuint (count (err, ": 2 runs complete, 0 skipped (already complete), 0 failed;"), ==, 6);
 
   g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
-  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 18 + 1);  /* header, 2 per scenario, "" after the last \n */
-  g_assert_cmpstr (lines[19], ==, "");
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + 4 + 1);  /* header, 2 per threat, "" after the last \n */
+  g_assert_cmpstr (lines[5], ==, "");
   g_assert_true (g_str_has_prefix (lines[0], "threat"));
-  const char *header[] = { "metric", "no attack", "attack", "mitigation 1", "mitigation 2", "mitigation 3",
-                           "mitigation 4", "mitigation 5", "mitigation 6" };
+  const char *header[] = { "metric", "no attack", "attack", "mitigation 1" };
   const char *at = lines[0];
   for (guint i = 0; i < G_N_ELEMENTS (header); i++)
     {
@@ -74,35 +92,12 @@ test_quick_table_and_resume (void)
   static const struct {
     const char *threat;  /* NULL: the threat's second row */
     const char *metric;
-    const char *mitigations[6];
+    const char *mitigation;
   } rows[] = {
-#define M2(a, b) { a, b, NULL, NULL, NULL, NULL }
-    /* 2.1-deregistration-flood.ini (the churn), then 2.1-registration-flood.ini */
-    { "§2.1 ", "calcapp.handling_speed", M2 ("one-pe-per-credential: ", "registration-rate-limit: ") },
-    { NULL, "oracle.hs.bogus", M2 ("one-pe-per-credential: ", "registration-rate-limit: ") },
-    { "§2.1 ", "calcapp.handling_speed",
-      { "one-pe-per-credential: ", "max-bad-pe-report-1: ", "tls-psk: ", "tls-psk-one-identity: ",
-        "registration-rate-limit: ", "pu-report-limit: " } },
-    { NULL, "oracle.hs.bogus",
-      { "one-pe-per-credential: ", "max-bad-pe-report-1: ", "tls-psk: ", "tls-psk-one-identity: ",
-        "registration-rate-limit: ", "pu-report-limit: " } },
-    { "§2.2 ", "calcapp.handling_speed", M2 ("tls-psk: ", NULL) },
-    { NULL, "oracle.hs.bogus", M2 ("tls-psk: ", NULL) },
-    { "§2.3 ", "calcapp.handling_speed", M2 ("address-binding: ", NULL) },
-    { NULL, "oracle.hs.hijacked", M2 ("address-binding: ", NULL) },
-    { "§2.4 ", "calcapp.handling_speed", M2 ("pool-authorization: ", NULL) },
-    { NULL, "oracle.hs.bogus", M2 ("pool-authorization: ", NULL) },
-    { "§2.9 ", "calcapp.handling_speed", M2 ("reestablish: ", NULL) },
-    { NULL, "oracle.failovers_downgraded", M2 ("reestablish: ", NULL) },
-    { "§2.13 ", "calcapp.handling_speed",
-      { "registrar-rate-limits: ", "probe-before-remove: ", "pu-report-limit: ", NULL, NULL, NULL } },
-    { NULL, "oracle.hs.missing",
-      { "registrar-rate-limits: ", "probe-before-remove: ", "pu-report-limit: ", NULL, NULL, NULL } },
-    { "§2.14 ", "calcapp.handling_speed", M2 ("keep-alive-rate-limit: ", NULL) },
-    { NULL, "oracle.cpu.utilization", M2 ("keep-alive-rate-limit: ", NULL) },
-    { "§2.15 ", "calcapp.handling_speed", M2 ("all-or-nothing: ", NULL) },
-    { NULL, "oracle.hs.bogus", M2 ("all-or-nothing: ", NULL) },
-#undef M2
+    { "§2.3 ", "calcapp.handling_speed", "address-binding: " },
+    { NULL, "oracle.hs.hijacked", "address-binding: " },
+    { "§2.14 ", "calcapp.handling_speed", "keep-alive-rate-limit: " },
+    { NULL, "oracle.cpu.utilization", "keep-alive-rate-limit: " },
   };
   for (guint r = 0; r < G_N_ELEMENTS (rows); r++)
     {
@@ -112,24 +107,60 @@ test_quick_table_and_resume (void)
       else
         g_assert_true (g_str_has_prefix (line, " "));
       g_assert_nonnull (strstr (line, rows[r].metric));
-      guint configs = 2;
-      for (guint m = 0; m < 6; m++)
-        if (rows[r].mitigations[m] != NULL)
-          {
-            g_assert_nonnull (strstr (line, rows[r].mitigations[m]));
-            configs++;
-          }
+      g_assert_nonnull (strstr (line, rows[r].mitigation));
       /* every config's cell: two repetitions, a confidence interval */
-      g_assert_cmpuint (count (line, " (n=2)"), ==, configs);
-      g_assert_cmpuint (count (line, " ± "), ==, configs);
+      g_assert_cmpuint (count (line, " (n=2)"), ==, 3);
+      g_assert_cmpuint (count (line, " ± "), ==, 3);
     }
 
   /* The same command again: every run is skipped, the table is the same. */
   g_autofree char *out2 = NULL, *err2 = NULL;
   g_assert_cmpint (poolsim (args, &out2, &err2), ==, 0);
-  g_assert_cmpuint (count (err2, ": 0 runs complete, 2 skipped (already complete), 0 failed;"), ==, 35);
+  g_assert_cmpuint (count (err2, ": 0 runs complete, 2 skipped (already complete), 0 failed;"), ==, 6);
   g_assert_cmpstr (out2, ==, out);
   testutil_rmtree (dir);
+}
+
+/*
+ * The shipped folder (what `poolsim matrix` reads by default) has, for every
+ * section 2.1-2.16 of RFC 5355, a scenario named after it with a config
+ * none, the attack (General) and at least one mitigation; and `poolsim list
+ * threats` names an attack for all sixteen.
+ */
+static void
+test_shipped_threats (void)
+{
+  g_autofree char *dir = testutil_srcpath ("scenarios/threats");
+  for (guint sec = 1; sec <= 16; sec++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("2.%u-", sec);
+      g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+      g_assert_nonnull (d);
+      guint files = 0;
+      const char *name;
+      while ((name = g_dir_read_name (d)) != NULL)
+        {
+          if (!g_str_has_prefix (name, prefix) || !g_str_has_suffix (name, ".ini"))
+            continue;
+          files++;
+          g_autofree char *file = g_build_filename (dir, name, NULL);
+          g_autofree char *text = NULL;
+          g_assert_true (g_file_get_contents (file, &text, NULL, NULL));
+          g_assert_nonnull (strstr (text, "\n[General]\n"));
+          g_assert_nonnull (strstr (text, "\n[Config none]\n"));
+          if (count (text, "\n[Config ") < 2)
+            g_error ("%s: no mitigation config beside none", name);
+        }
+      if (files == 0)
+        g_error ("scenarios/threats has no scenario for RFC 5355 §2.%u", sec);
+    }
+  const char *args[] = { "list", "threats", NULL };
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_cmpint (poolsim (args, &out, &err), ==, 0);
+  /* One heading per threat, each followed by the attack that models it. */
+  g_assert_cmpuint (count (out, "\n§2.") + g_str_has_prefix (out, "§2."), ==, 16);
+  g_assert_cmpuint (count (out, "    attack.type: "), ==, 16);
+  g_assert_cmpuint (count (out, "    attack.type: -"), ==, 0);
 }
 
 static void
@@ -155,5 +186,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sim/matrix/quick-table-and-resume", test_quick_table_and_resume);
   g_test_add_func ("/sim/matrix/usage-errors", test_usage_errors);
+  g_test_add_func ("/sim/matrix/shipped-threats", test_shipped_threats);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 
 #include "tests/testutil.h"
 
+#include "results/metrics.h"
 #include "sim/cmd-common.h"
 
 #include <glib/gstdio.h>
@@ -188,4 +189,65 @@ testutil_statistic_means (const char *db, const char *name, const char *var, con
                         "p.run_id = r.id WHERE r.status = 'complete' AND s.name = ?1 AND p.name = ?2 AND "
                         "p.value = ?3 ORDER BY r.run_number",
                         name, var, value);
+}
+
+char *
+testutil_run_threat (char **dir, const char *file, const char *config, const char *tag, const char *const *sets)
+{
+  if (*dir == NULL)
+    *dir = testutil_tmpdir ();
+  g_autofree char *name = g_strdup_printf ("%s-%s%s%s.db", file, config, tag != NULL ? "-" : "", tag != NULL ? tag : "");
+  char *db = g_build_filename (*dir, name, NULL);
+  if (g_file_test (db, G_FILE_TEST_EXISTS))
+    return db;
+  g_autofree char *rel = g_strdup_printf ("scenarios/threats/%s.ini", file);
+  g_autofree char *scenario = testutil_srcpath (rel);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = testutil_run_in_process (scenario, config, sets, db, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  return db;
+}
+
+void
+testutil_per_run (const char *db, gboolean stat, const char *module_like, const char *name, double *out, guint n)
+{
+  sqlite3 *h = NULL;
+  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  const char *sql = stat ? "SELECT r.run_number, SUM(s.mean) FROM statistic s JOIN run r ON r.id = s.run_id "
+                           "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number"
+                         : "SELECT r.run_number, SUM(s.value) FROM scalar s JOIN run r ON r.id = s.run_id "
+                           "WHERE s.module LIKE ?1 AND s.name = ?2 GROUP BY r.run_number ORDER BY r.run_number";
+  g_assert_cmpint (sqlite3_prepare_v2 (h, sql, -1, &st, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (st, 1, module_like, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 2, name, -1, SQLITE_STATIC);
+  for (guint i = 0; i < n; i++)
+    {
+      if (sqlite3_step (st) != SQLITE_ROW)
+        g_error ("%s: no %s %s of %s in run %u", db, stat ? "statistic" : "scalar", name, module_like, i);
+      g_assert_cmpint (sqlite3_column_int (st, 0), ==, (int) i);
+      out[i] = sqlite3_column_double (st, 1);
+    }
+  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_DONE);
+  sqlite3_finalize (st);
+  sqlite3_close (h);
+}
+
+void
+testutil_check_catalogue (const char *db)
+{
+  sqlite3 *h = NULL;
+  g_assert_cmpint (sqlite3_open_v2 (db, &h, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  g_assert_cmpint (sqlite3_prepare_v2 (h, "SELECT DISTINCT name FROM scalar UNION SELECT DISTINCT name FROM statistic",
+                                       -1, &st, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (st) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (st, 0);
+      if (results_metrics_lookup (name) == NULL)
+        g_error ("%s: '%s' is not in the metric catalogue (results/metrics.c)", db, name);
+    }
+  sqlite3_finalize (st);
+  sqlite3_close (h);
 }

@@ -32,4 +32,23 @@ GArray  *testutil_scalar_values (const char *db, const char *name, const char *v
 /* Same for the mean of a statistic. */
 GArray  *testutil_statistic_means (const char *db, const char *name, const char *var, const char *value);
 
+/*
+ * Every run of `config` of scenarios/threats/FILE.ini with the overrides
+ * `sets` (NULL-terminated, may be NULL), in process, into
+ * *dir/FILE-CONFIG[-TAG].db (*dir: a temporary folder made on first use). A
+ * database that exists already is reused: each run happens once per
+ * process. (transfer full: the database path)
+ */
+char    *testutil_run_threat (char **dir, const char *file, const char *config, const char *tag,
+                              const char *const *sets);
+/*
+ * Per run number 0 .. n - 1, the sum over the modules LIKE module_like of
+ * scalar `name` (stat FALSE) or of the mean of statistic `name` (stat TRUE).
+ * A run without it, or a run beyond n, fails the test.
+ */
+void     testutil_per_run (const char *db, gboolean stat, const char *module_like, const char *name, double *out,
+                           guint n);
+/* Every metric name recorded in db is in the catalogue (results/metrics.c), or the test fails naming it. */
+void     testutil_check_catalogue (const char *db);
+
 G_END_DECLS
