@@ -15,6 +15,10 @@
  * open to its fake PEs and swallows every message on them ("ignored
  * application messages"): the PUs wait for their request timeout, report
  * the PE unreachable, and the registrar drops it after MAX-BAD-PE-REPORT.
+ * A registration the registrar rejects (one-pe-per-credential, address
+ * binding, TLS) leaves nothing to keep alive: its association carries the
+ * adversary's next registration (one such spare at a time; the others are
+ * shut down).
  *
  * With attack.deregister (RFC 5355 §2.1 "registrations/deregistrations ...
  * at a very rapid rate"), the churn mode: as soon as a fake PE's
@@ -309,30 +313,44 @@ static const SimParamDecl attack_param_decls[] = {
 };
 
 /*
- * The keys that switch each available mitigation on: a boolean key that is
- * true, or a number key above 0 (any one of the row's keys). tls-psk and
- * pool-authorization have none yet.
+ * What switches each available mitigation on: key's value is one of `on`
+ * (comma-separated names of an enum), or with on NULL a boolean that is
+ * true or a number above 0; and, if `and_key` is given, that key's value
+ * too. A mitigation with several rows is on when any row holds.
  */
 static const struct {
   const char *name;
-  const char *keys[2];
+  const char *key, *on;
+  const char *and_key, *and_on;
 } mitigation_switches[] = {
-  { "one-pe-per-credential", { "registrar.one-pe-per-credential", NULL } },
-  { "address-binding", { "registrar.address-binding", NULL } },
-  { "max-bad-pe-report", { "registrar.max-bad-pe-reports", NULL } },
-  { "probe-before-remove", { "registrar.unreachable-probe", NULL } },
-  { "registrar-rate-limits", { "registrar.max-hr-rate", "registrar.max-eu-rate" } },
-  { "pu-report-limit", { "pu.max-eu-rate", NULL } },
-  { "keep-alive-rate-limit", { "pe.max-keepalive-rate", NULL } },
-  { "registration-rate-limit", { "registrar.max-registration-rate", NULL } },
+  { "tls-psk", "secure.pe-registrar", "psk", NULL, NULL },
+  { "one-pe-per-credential", "registrar.one-pe-per-credential", NULL, NULL, NULL },
+  { "address-binding", "registrar.address-binding", NULL, NULL, NULL },
+  { "max-bad-pe-report", "registrar.max-bad-pe-reports", NULL, NULL, NULL },
+  { "probe-before-remove", "registrar.unreachable-probe", NULL, NULL, NULL },
+  { "registrar-rate-limits", "registrar.max-hr-rate", NULL, NULL, NULL },
+  { "registrar-rate-limits", "registrar.max-eu-rate", NULL, NULL, NULL },
+  { "pu-report-limit", "pu.max-eu-rate", NULL, NULL, NULL },
+  { "registration-rate-limit", "registrar.max-registration-rate", NULL, NULL, NULL },
+  { "keep-alive-rate-limit", "pe.max-keepalive-rate", NULL, NULL, NULL },
+  { "pool-authorization", "registrar.pool-authorization", NULL, "secure.pe-registrar", "psk" },
+  { "secure-database", "registrar.secure-database", "all-or-nothing", "secure.pe-registrar", "psk,cert" },
+  { "failover-reestablish", "calcapp.failover-security", "reestablish", NULL, NULL },
 };
 
 static gboolean
-switch_on (const SimParams *p, const char *key)
+switch_on (const SimParams *p, const char *key, const char *on)
 {
-  const SimParamValue *v = key != NULL ? sim_params_lookup (p, key) : NULL;
+  if (key == NULL)
+    return TRUE;
+  const SimParamValue *v = sim_params_lookup (p, key);
   if (v == NULL)
     return FALSE;
+  if (on != NULL)
+    {
+      g_auto (GStrv) names = g_strsplit (on, ",", -1);
+      return g_strv_contains ((const char *const *) names, v->text);
+    }
   switch (v->decl->type)
     {
     case SIM_PARAM_BOOL:
@@ -356,8 +374,12 @@ attack_mitigations_on (const SimParams *p)
   for (gsize i = 0; i < G_N_ELEMENTS (mitigations); i++)
     for (gsize j = 0; j < G_N_ELEMENTS (mitigation_switches); j++)
       if (strcmp (mitigation_switches[j].name, mitigations[i].name) == 0
-          && (switch_on (p, mitigation_switches[j].keys[0]) || switch_on (p, mitigation_switches[j].keys[1])))
-        g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", mitigations[i].name);
+          && switch_on (p, mitigation_switches[j].key, mitigation_switches[j].on)
+          && switch_on (p, mitigation_switches[j].and_key, mitigation_switches[j].and_on))
+        {
+          g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", mitigations[i].name);
+          break;
+        }
   return s->len > 0 ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
 }
 
@@ -407,6 +429,7 @@ struct Adversary {
   NetListener *app;         /* registration-flood: the fake PEs' user transport */
   GPtrArray  *assocs;       /* AdvAssoc *: to the registrar, and accepted application ones */
   AdvAssoc   *pu;           /* unreachable-flood, spoofing: the PU association (in assocs) */
+  AdvAssoc   *spare;        /* registration-flood, spoofing: one whose registration was rejected (in assocs) */
   AdvAssoc  **targets;      /* keepalive-flood: per PE, its association (in assocs) or NULL */
   guint32     server_id;    /* keepalive-flood: the registrar identity it claims */
 };
@@ -532,6 +555,8 @@ adv_assoc_gone (AdvAssoc *aa)
   Adversary *adv = aa->adv;
   if (adv->pu == aa)
     adv->pu = NULL;
+  if (adv->spare == aa)
+    adv->spare = NULL;
   if (aa->target != 0)
     adv->targets[aa->target - 1] = NULL;
   g_ptr_array_remove (adv->assocs, aa);   /* frees aa */
@@ -562,23 +587,33 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
     {
     case CODEC_ASAP_REGISTRATION_RESPONSE:
       if (msg.flags & CODEC_FLAG_REGISTRATION_RESPONSE_REJECT)
-        a->c.registrations_rejected++;
-      else
-        a->c.registrations_accepted++;
+        {
+          a->c.registrations_rejected++;
+          if (aa->pe_id == 0)
+            break;
+          /*
+           * Nothing was registered through it, so no keep-alive will come: it
+           * carries the next registration (as the papers' attacker sends all
+           * over one association), or, if there is a spare already or in the
+           * churn mode, it goes.
+           */
+          aa->pe_id = 0;
+          if (adv->spare == NULL && !a->deregister)
+            adv->spare = aa;
+          else
+            net_assoc_shutdown (assoc);
+          break;
+        }
+      a->c.registrations_accepted++;
       if (a->deregister && aa->pe_id != 0)
         {
-          if (msg.flags & CODEC_FLAG_REGISTRATION_RESPONSE_REJECT)
-            net_assoc_shutdown (assoc);   /* nothing to deregister */
-          else
-            {
-              /* RFC 5355 §2.1: the churn mode takes the fake PE away again at once. */
-              CodecMessage dereg = { 0 };
-              dereg.type = CODEC_ASAP_DEREGISTRATION;
-              dereg.u.pe_ref.handle = pool_handle (a);
-              dereg.u.pe_ref.pe_id = aa->pe_id;
-              count_sent (a, rsp_send (a->net, assoc, 0, &dereg));
-              a->c.deregistrations++;
-            }
+          /* RFC 5355 §2.1: the churn mode takes the fake PE away again at once. */
+          CodecMessage dereg = { 0 };
+          dereg.type = CODEC_ASAP_DEREGISTRATION;
+          dereg.u.pe_ref.handle = pool_handle (a);
+          dereg.u.pe_ref.pe_id = aa->pe_id;
+          count_sent (a, rsp_send (a->net, assoc, 0, &dereg));
+          a->c.deregistrations++;
         }
       break;
     case CODEC_ASAP_ENDPOINT_KEEP_ALIVE:
@@ -708,15 +743,20 @@ register_as (Adversary *adv, guint32 id)
   r->pe.policy.priority = G_MAXUINT32;
   r->pe.policy.load = 0;
   r->pe.policy.load_degradation = a->load_degradation;
-  NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
-  if (assoc == NULL)
+  AdvAssoc *aa = g_steal_pointer (&adv->spare);
+  if (aa == NULL)
     {
-      a->c.connect_failures++;   /* 16,384 fake PEs hold every port: the flood is at its ceiling */
-      return;
+      NetAssoc *assoc = adv_connect (adv, adv->registrar, SECURE_CLASS_PE_REGISTRAR, RSP_ROLE_PE);
+      if (assoc == NULL)
+        {
+          a->c.connect_failures++;   /* 16,384 fake PEs hold every port: the flood is at its ceiling */
+          return;
+        }
+      aa = adv_assoc_add (adv, assoc);
+      net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
     }
-  AdvAssoc *aa = adv_assoc_add (adv, assoc);
+  NetAssoc *assoc = aa->assoc;
   aa->pe_id = id;
-  net_assoc_set_callbacks (assoc, &reg_callbacks, aa);
   count_sent (a, rsp_send (a->net, assoc, 0, &msg));
   a->c.registrations++;
 }

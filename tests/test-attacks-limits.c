@@ -399,6 +399,9 @@ test_run_mitigations (void)
       "one-pe-per-credential,address-binding,max-bad-pe-report" },
     { "2.1-deregistration-flood", "registration-rate-limit", "registration-flood",
       "address-binding,max-bad-pe-report,registration-rate-limit" },
+    /* TLS-PSK between PEs and registrars also makes the key-based defenses active. */
+    { "2.1-registration-flood", "tls-psk-one-identity", "registration-flood",
+      "tls-psk,one-pe-per-credential,address-binding,max-bad-pe-report,pool-authorization,secure-database" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
