@@ -313,42 +313,61 @@ static const SimParamDecl attack_param_decls[] = {
 };
 
 /*
- * What switches each available mitigation on: key's value is one of `on`
- * (comma-separated names of an enum), or with on NULL a boolean that is
- * true or a number above 0; and, if `and_key` is given, that key's value
- * too. A mitigation with several rows is on when any row holds.
+ * What switches each available mitigation on: every condition of a row
+ * holds (a condition: key's value is one of `on`, comma-separated enum
+ * names; with on NULL a boolean that is true or a number above 0; with on
+ * "!" a boolean that is false). A mitigation with several rows is on when
+ * any row holds.
  */
-static const struct {
-  const char *name;
+typedef struct {
   const char *key, *on;
-  const char *and_key, *and_on;
+} AttackSwitchCond;
+
+static const struct {
+  const char      *name;
+  AttackSwitchCond cond[3];
 } mitigation_switches[] = {
-  { "tls-psk", "secure.pe-registrar", "psk", NULL, NULL },
-  { "one-pe-per-credential", "registrar.one-pe-per-credential", NULL, NULL, NULL },
-  { "address-binding", "registrar.address-binding", NULL, NULL, NULL },
-  { "max-bad-pe-report", "registrar.max-bad-pe-reports", NULL, NULL, NULL },
-  { "probe-before-remove", "registrar.unreachable-probe", NULL, NULL, NULL },
-  { "registrar-rate-limits", "registrar.max-hr-rate", NULL, NULL, NULL },
-  { "registrar-rate-limits", "registrar.max-eu-rate", NULL, NULL, NULL },
-  { "pu-report-limit", "pu.max-eu-rate", NULL, NULL, NULL },
-  { "registration-rate-limit", "registrar.max-registration-rate", NULL, NULL, NULL },
-  { "keep-alive-rate-limit", "pe.max-keepalive-rate", NULL, NULL, NULL },
-  { "pool-authorization", "registrar.pool-authorization", NULL, "secure.pe-registrar", "psk" },
-  { "secure-database", "registrar.secure-database", "all-or-nothing", "secure.pe-registrar", "psk,cert" },
-  { "failover-reestablish", "calcapp.failover-security", "reestablish", NULL, NULL },
+  { "tls-psk", { { "secure.pe-registrar", "psk" } } },
+  { "one-pe-per-credential", { { "registrar.one-pe-per-credential", NULL } } },
+  { "address-binding", { { "registrar.address-binding", NULL } } },
+  { "max-bad-pe-report", { { "registrar.max-bad-pe-reports", NULL } } },
+  { "probe-before-remove", { { "registrar.unreachable-probe", NULL } } },
+  { "registrar-rate-limits", { { "registrar.max-hr-rate", NULL } } },
+  { "registrar-rate-limits", { { "registrar.max-eu-rate", NULL } } },
+  { "pu-report-limit", { { "pu.max-eu-rate", NULL } } },
+  { "registration-rate-limit", { { "registrar.max-registration-rate", NULL } } },
+  { "keep-alive-rate-limit", { { "pe.max-keepalive-rate", NULL } } },
+  { "pool-authorization", { { "registrar.pool-authorization", NULL }, { "secure.pe-registrar", "psk" } } },
+  { "secure-database", { { "registrar.secure-database", "all-or-nothing" }, { "secure.pe-registrar", "psk,cert" } } },
+  { "failover-reestablish", { { "calcapp.failover-security", "reestablish" } } },
+  { "registrar-mutual-auth", { { "secure.registrar-registrar", "psk,cert" } } },
+  { "pe-authenticates-registrar", { { "secure.pe-registrar", "psk,cert" } } },
+  { "pu-authenticates-registrar", { { "secure.pu-registrar", "cert" } } },
+  { "trusted-static-registrars",
+    { { "rserpool.static-registrars", NULL }, { "pe.announces", "!" }, { "pu.announces", "!" } } },
+  { "tls-replay-protection", { { "secure.pe-registrar", "psk,cert" } } },
+  { "tls-integrity", { { "secure.pe-registrar", "psk,cert" } } },
+  { "tls-integrity", { { "secure.pu-registrar", "psk,cert" } } },
+  { "tls-integrity", { { "secure.registrar-registrar", "psk,cert" } } },
+  { "tls-confidentiality", { { "secure.pe-registrar", "psk,cert" } } },
+  { "tls-confidentiality", { { "secure.pu-registrar", "psk,cert" } } },
+  { "tls-confidentiality", { { "secure.registrar-registrar", "psk,cert" } } },
+  { "signed-cookies", { { "calcapp.cookie-auth", "hmac,hmac-encrypt" } } },
 };
 
 static gboolean
-switch_on (const SimParams *p, const char *key, const char *on)
+switch_on (const SimParams *p, const AttackSwitchCond *c)
 {
-  if (key == NULL)
+  if (c->key == NULL)
     return TRUE;
-  const SimParamValue *v = sim_params_lookup (p, key);
+  const SimParamValue *v = sim_params_lookup (p, c->key);
   if (v == NULL)
     return FALSE;
-  if (on != NULL)
+  if (c->on != NULL && strcmp (c->on, "!") == 0)
+    return v->decl->type == SIM_PARAM_BOOL && !v->v.b;
+  if (c->on != NULL)
     {
-      g_auto (GStrv) names = g_strsplit (on, ",", -1);
+      g_auto (GStrv) names = g_strsplit (c->on, ",", -1);
       return g_strv_contains ((const char *const *) names, v->text);
     }
   switch (v->decl->type)
@@ -374,8 +393,8 @@ attack_mitigations_on (const SimParams *p)
   for (gsize i = 0; i < G_N_ELEMENTS (mitigations); i++)
     for (gsize j = 0; j < G_N_ELEMENTS (mitigation_switches); j++)
       if (strcmp (mitigation_switches[j].name, mitigations[i].name) == 0
-          && switch_on (p, mitigation_switches[j].key, mitigation_switches[j].on)
-          && switch_on (p, mitigation_switches[j].and_key, mitigation_switches[j].and_on))
+          && switch_on (p, &mitigation_switches[j].cond[0]) && switch_on (p, &mitigation_switches[j].cond[1])
+          && switch_on (p, &mitigation_switches[j].cond[2]))
         {
           g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", mitigations[i].name);
           break;

@@ -390,18 +390,21 @@ run_text (const char *db, const char *column)
 static void
 test_run_mitigations (void)
 {
+  /* The scenarios find their registrars through static lists only: trusted-static-registrars is on in all. */
   static const struct {
     const char *file, *config, *threat, *mitigations;
   } cases[] = {
-    { "2.13-unreachable-flood", "none", NULL, "address-binding,max-bad-pe-report" },
-    { "2.13-unreachable-flood", "pu-report-limit", "unreachable-flood", "address-binding,max-bad-pe-report,pu-report-limit" },
+    { "2.13-unreachable-flood", "none", NULL, "address-binding,max-bad-pe-report,trusted-static-registrars" },
+    { "2.13-unreachable-flood", "pu-report-limit", "unreachable-flood",
+      "address-binding,max-bad-pe-report,pu-report-limit,trusted-static-registrars" },
     { "2.1-deregistration-flood", "one-pe-per-credential", "registration-flood",
-      "one-pe-per-credential,address-binding,max-bad-pe-report" },
+      "one-pe-per-credential,address-binding,max-bad-pe-report,trusted-static-registrars" },
     { "2.1-deregistration-flood", "registration-rate-limit", "registration-flood",
-      "address-binding,max-bad-pe-report,registration-rate-limit" },
+      "address-binding,max-bad-pe-report,registration-rate-limit,trusted-static-registrars" },
     /* TLS-PSK between PEs and registrars also makes the key-based defenses active. */
     { "2.1-registration-flood", "tls-psk-one-identity", "registration-flood",
-      "tls-psk,one-pe-per-credential,address-binding,max-bad-pe-report,pool-authorization,secure-database" },
+      "tls-psk,one-pe-per-credential,address-binding,max-bad-pe-report,pool-authorization,secure-database,"
+      "pe-authenticates-registrar,trusted-static-registrars,tls-replay-protection,tls-integrity,tls-confidentiality" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
