@@ -132,10 +132,10 @@ struct Registrar {
   GHashTable     *out_conns;      /* addr << 16 | port -> RegAsapConn (outgoing only; lookups only) */
   GHashTable     *pes;            /* HsPoolElement * -> RegPe (lookups; iterated only to free) */
   GHashTable     *credential_pe;  /* credential text -> PE id it registered last (lookups only) */
+  GHashTable     *credential_rate;/* credential text -> RegRate * of its new identities (lookups only) */
   RspSecurity    *sec;            /* TLS (models/rsp-secure.h); NULL = none */
   NetListener    *asap_tls_listener;  /* port 3864 when a PE or PU class uses TLS */
   NetListener    *enrp_tls_listener;  /* port 9902 when registrar-registrar uses TLS */
-  GHashTable     *credential_rate;/* credential text -> RegRate * of its new identities (lookups only) */
   guint64         next_conn_id;
   SimEventId      announce_timer;
   GHashTable     *announcers;     /* server ID -> SimTime last heard announcing (counted only) */
