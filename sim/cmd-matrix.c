@@ -40,13 +40,15 @@
 /*
  * Each threat's second headline metric (DESIGN.md §6 "headline effect"),
  * beside calcapp.handling_speed which every threat has, by RFC 5355 section
- * (the leading number of the scenario's file name).
+ * (the leading number of the scenario's file name), or by the file's name
+ * (without .ini) where one section has two files.
  */
 static const struct {
-  const char *section;
+  const char *section;  /* "2.13", or a file name "2.1-deregistration-flood" */
   const char *module;
   const char *metric;
 } matrix_headlines[] = {
+  { "2.1-deregistration-flood", "role/registrar", "oracle.cpu.utilization" }, /* churn: registrar work */
   { "2.1", "oracle", "oracle.hs.bogus" },                   /* bogus entries */
   { "2.2", "oracle", "oracle.hs.bogus" },
   { "2.3", "oracle", "oracle.hs.hijacked" },                /* hijacked entries */
@@ -311,8 +313,12 @@ print_table (GPtrArray *scenarios, MatrixData *data, GString *out)
             }
         }
       const char *metrics[2][2] = { { "calcapp", "calcapp.handling_speed" }, { NULL, NULL } };
-      for (gsize h = 0; section != NULL && h < G_N_ELEMENTS (matrix_headlines); h++)
-        if (strcmp (matrix_headlines[h].section, section) == 0)
+      g_autofree char *stem = g_path_get_basename (s->path);
+      if (g_str_has_suffix (stem, ".ini"))
+        stem[strlen (stem) - 4] = '\0';
+      for (gsize h = 0; h < G_N_ELEMENTS (matrix_headlines) && metrics[1][0] == NULL; h++)
+        if (strcmp (matrix_headlines[h].section, stem) == 0
+            || (section != NULL && strcmp (matrix_headlines[h].section, section) == 0))
           {
             metrics[1][0] = matrix_headlines[h].module;
             metrics[1][1] = matrix_headlines[h].metric;
