@@ -469,6 +469,29 @@ secure_cert_load (const char *cert_path, const char *key_path, GError **error)
   return g_steal_pointer (&c);
 }
 
+gboolean
+secure_cert_save (const SecureCert *cert, const char *cert_path, const char *key_path, GError **error)
+{
+  g_return_val_if_fail (cert != NULL && cert_path != NULL, FALSE);
+  g_return_val_if_fail (key_path == NULL || cert->key != NULL, FALSE);
+  BIO *b = BIO_new_file (cert_path, "w");
+  gboolean ok = b != NULL && PEM_write_bio_X509 (b, cert->x509) == 1;
+  BIO_free (b);
+  if (!ok)
+    {
+      set_openssl_error (error, SECURE_ERROR_FILE, cert_path);
+      return FALSE;
+    }
+  if (key_path == NULL)
+    return TRUE;
+  b = BIO_new_file (key_path, "w");
+  ok = b != NULL && PEM_write_bio_PrivateKey (b, cert->key, NULL, NULL, 0, NULL, NULL) == 1;
+  BIO_free (b);
+  if (!ok)
+    set_openssl_error (error, SECURE_ERROR_FILE, key_path);
+  return ok;
+}
+
 GBytes *
 secure_cert_der (const SecureCert *cert)
 {

@@ -125,6 +125,8 @@ SecureCert *secure_cert_issue (const SecureCert *ca, const char *name, guint64 s
 /* The same with an IP address (text) in subjectAltName: a client that connects to that address verifies it. */
 SecureCert *secure_cert_issue_ip (const SecureCert *ca, const char *name, const char *ip, guint64 seed,
                                   SimTime not_before, SimTime not_after);
+/* Write a certificate and (key_path not NULL) its private key, unencrypted, as PEM files. */
+gboolean    secure_cert_save (const SecureCert *cert, const char *cert_path, const char *key_path, GError **error);
 /* Load a certificate and (nullable) its key from PEM files. */
 SecureCert *secure_cert_load (const char *cert_path, const char *key_path, GError **error);
 void        secure_cert_free (SecureCert *cert);

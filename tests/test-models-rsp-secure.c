@@ -13,6 +13,7 @@
 #include "results/metrics.h"
 #include "tests/testutil.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <string.h>
@@ -210,6 +211,48 @@ test_cert_expired (void)
                      50);
 }
 
+/*
+ * Issue point 1: certificates loaded from files (secure.cert-dir) instead
+ * of generated. A CA of the test's own and registrar0's certificate (its
+ * address 10.0.0.1 in subjectAltName) saved as PEM: every PU verifies the
+ * registrar against them; without the registrar's key the run stops at its
+ * start with an error naming the file.
+ */
+static void
+test_cert_dir (void)
+{
+  if (tmpdir == NULL)
+    tmpdir = testutil_tmpdir ();
+  g_autofree char *dir = g_build_filename (tmpdir, "certs", NULL);
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_autoptr (SecureCert) ca = secure_cert_new_ca ("test CA", 5, 0, 100 * 3600 * SIM_S);
+  g_autoptr (SecureCert) reg = secure_cert_issue_ip (ca, "registrar0", "10.0.0.1", 5, 0, 100 * 3600 * SIM_S);
+  g_autofree char *ca_pem = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *reg_pem = g_build_filename (dir, "registrar0.pem", NULL);
+  g_autofree char *reg_key = g_build_filename (dir, "registrar0.key", NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (secure_cert_save (ca, ca_pem, NULL, &error));
+  g_assert_true (secure_cert_save (reg, reg_pem, reg_key, &error));
+  g_assert_no_error (error);
+  g_autofree char *set_dir = g_strdup_printf ("secure.cert-dir=%s", dir);
+  const char *const loaded[] = { "repeat=1", set_dir, NULL };
+  g_autofree char *db = run_baseline ("Secure", loaded, "cert-dir");
+  g_assert_cmpfloat (query (db, "SELECT value FROM scalar WHERE name = 'secure.handshakes.pu-registrar.client'"), ==,
+                     50);
+  g_assert_cmpfloat (query (db, "SELECT SUM(value) FROM scalar WHERE name LIKE 'secure.failures.%'"), ==, 0);
+
+  g_assert_cmpint (g_unlink (reg_key), ==, 0);
+  g_autofree char *bad = g_build_filename (tmpdir, "cert-dir-bad.db", NULL);
+  g_autofree char *scenario = testutil_srcpath ("scenarios/examples/baseline.ini");
+  const char *const sets[] = { "pool.policy=lu", "pe.count=5", "pu.count=50", "repeat=1", set_dir, NULL };
+  g_autoptr (GError) run_error = NULL;
+  g_assert_false (testutil_run_in_process (scenario, "Secure", sets, bad, &run_error));
+  g_assert_nonnull (run_error);
+  g_test_message ("%s", run_error->message);
+  g_assert_nonnull (strstr (run_error->message, "secure.cert-dir"));
+  g_assert_nonnull (strstr (run_error->message, "registrar0.key"));
+}
+
 /* Issue point 4: the TLS records are the SCTP payload on port 3864 and the exported capture shows them. */
 static void
 test_pcap (void)
@@ -264,6 +307,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/rsp-secure/baseline", test_baseline);
   g_test_add_func ("/models/rsp-secure/determinism", test_determinism);
   g_test_add_func ("/models/rsp-secure/cert-expired", test_cert_expired);
+  g_test_add_func ("/models/rsp-secure/cert-dir", test_cert_dir);
   g_test_add_func ("/models/rsp-secure/pcap", test_pcap);
   int rc = g_test_run ();
   if (tmpdir != NULL)
