@@ -11,6 +11,9 @@
 
 G_BEGIN_DECLS
 
+/* Set error (SIM_MODEL_ERROR_INVALID, a formatted message) and return FALSE: an attack the model cannot host. */
+gboolean attack_fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
 /* RFC 5355 §2.8 replay, §2.10 tamper, §2.11 eavesdrop: on-path taps (attacks/onpath.c). */
 typedef struct AttackOnpath AttackOnpath;
 

@@ -585,8 +585,9 @@ adv_assoc_gone (AdvAssoc *aa)
 
 static void spoof (Adversary *adv, const CodecPoolElement *pe);
 
+/* Any adversary association (to a registrar, a PE, or accepted for a fake PE) that ends is forgotten. */
 static void
-reg_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
+adv_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
 {
   if (ev != NET_ASSOC_UP)
     adv_assoc_gone (user_data);
@@ -687,16 +688,9 @@ reg_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
     }
 }
 
-static const NetAssocCallbacks reg_callbacks = { reg_event, reg_receive };
+static const NetAssocCallbacks reg_callbacks = { adv_event, reg_receive };
 
 /* ---- the fake PEs' user transport: accept and swallow --------------------------------- */
-
-static void
-app_event (NetAssoc *assoc, NetAssocEvent ev, gpointer user_data)
-{
-  if (ev != NET_ASSOC_UP)
-    adv_assoc_gone (user_data);
-}
 
 static void
 app_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
@@ -705,7 +699,7 @@ app_receive (NetAssoc *assoc, const NetMessage *nm, gpointer user_data)
   aa->adv->a->c.ignored_app++;
 }
 
-static const NetAssocCallbacks app_callbacks = { app_event, app_receive };
+static const NetAssocCallbacks app_callbacks = { adv_event, app_receive };
 
 static gboolean
 app_accept (NetListener *l, NetAssoc *assoc, gpointer user_data)
@@ -905,11 +899,8 @@ adv_assoc_free (gpointer p)
   g_free (p);
 }
 
-static gboolean
-fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail (GError **error, const char *fmt, ...)
+gboolean
+attack_fail (GError **error, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -937,7 +928,7 @@ attack_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
       return a;
     }
   if (rserpool_n_registrars (m) == 0)
-    return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
+    return attack_fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
   Attack *a = g_new0 (Attack, 1);
   a->m = m;
   a->net = rserpool_net (m);

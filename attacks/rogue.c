@@ -78,6 +78,7 @@
  */
 #include "config.h"
 
+#include "attacks/attack-private.h"
 #include "attacks/rogue.h"
 
 #include "models/pe.h"
@@ -759,20 +760,6 @@ rogue_tick (SimKernel *k, gpointer ctx, gpointer data)
 
 /* ---- life cycle ------------------------------------------------------------------------------------ */
 
-static gboolean
-fail (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail (GError **error, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error_literal (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID, msg);
-  return FALSE;
-}
-
 static void
 conn_free (gpointer p)
 {
@@ -785,16 +772,16 @@ attack_rogue_new (Rserpool *m, const SimParams *p, guint64 seed, GError **error)
   const char *type = sim_params_string (p, "attack.type");
   guint n_reg = rserpool_n_registrars (m);
   if (n_reg == 0)
-    return fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
+    return attack_fail (error, "attack.type = %s needs registrar.count >= 1", type), NULL;
   Net *net = rserpool_net (m);
   NetAddr want = 0;
   const char *text = sim_params_string (p, "attack.address");
   if (text[0] != '\0')
     {
       if (!net_addr_parse (text, &want) || want == 0 || net_addr_is_multicast (want))
-        return fail (error, "attack.address: '%s' is not a unicast IPv4 address", text), NULL;
+        return attack_fail (error, "attack.address: '%s' is not a unicast IPv4 address", text), NULL;
       if (net_host_by_address (net, want) != NULL)
-        return fail (error, "attack.address: %s belongs to host %s", text,
+        return attack_fail (error, "attack.address: %s belongs to host %s", text,
                      net_host_name (net_host_by_address (net, want))), NULL;
     }
   AttackRogue *a = g_new0 (AttackRogue, 1);

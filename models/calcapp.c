@@ -788,6 +788,26 @@ calcapp_server_busy_seconds (const CalcAppServer *s)
   return sim_time_avg_mean (&s->busy, now) * (double) (now - s->cfg.warmup) / SIM_S;
 }
 
+/* One scalar per counter (guint64 at offset off of stats), then the decode errors that occurred. */
+typedef struct {
+  const char *name;
+  gsize       off;
+} CalcAppCounter;
+
+static void
+record_counters (SimRecorder *rec, const char *module, const char *side, const CalcAppCounter *counters, gsize n,
+                 gconstpointer stats, const guint64 *decode_errors)
+{
+  for (gsize i = 0; i < n; i++)
+    sim_record_scalar (rec, module, counters[i].name, (double) G_STRUCT_MEMBER (guint64, stats, counters[i].off), "1");
+  for (guint e = 1; e < CALCAPP_DECODE_N; e++)
+    if (decode_errors[e] > 0)
+      {
+        g_autofree char *name = g_strdup_printf ("calcapp.%s.decode_errors.%s", side, calcapp_decode_error_name (e));
+        sim_record_scalar (rec, module, name, (double) decode_errors[e], "1");
+      }
+}
+
 void
 calcapp_server_record (CalcAppServer *s, SimRecorder *rec, const char *module)
 {
@@ -796,7 +816,7 @@ calcapp_server_record (CalcAppServer *s, SimRecorder *rec, const char *module)
   sim_record_scalar (rec, module, "calcapp.utilization", calcapp_server_utilization (s), "1");
   sim_record_scalar (rec, module, "calcapp.server.busy_time", calcapp_server_busy_seconds (s), "s");
   sim_record_scalar (rec, module, "calcapp.server.calculations", st->calculations, "calculations");
-  static const struct { const char *name; gsize off; } counters[] = {
+  static const CalcAppCounter counters[] = {
     { "calcapp.server.requests", G_STRUCT_OFFSET (CalcAppServerStats, requests) },
     { "calcapp.server.accepted", G_STRUCT_OFFSET (CalcAppServerStats, accepted) },
     { "calcapp.server.rejected", G_STRUCT_OFFSET (CalcAppServerStats, rejected) },
@@ -808,14 +828,7 @@ calcapp_server_record (CalcAppServer *s, SimRecorder *rec, const char *module)
     { "calcapp.server.bad_cookies", G_STRUCT_OFFSET (CalcAppServerStats, bad_cookies) },
     { "calcapp.server.unexpected", G_STRUCT_OFFSET (CalcAppServerStats, unexpected) },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (counters); i++)
-    sim_record_scalar (rec, module, counters[i].name, (double) G_STRUCT_MEMBER (guint64, st, counters[i].off), "1");
-  for (guint e = 1; e < CALCAPP_DECODE_N; e++)
-    if (st->decode_errors[e] > 0)
-      {
-        g_autofree char *name = g_strdup_printf ("calcapp.server.decode_errors.%s", calcapp_decode_error_name (e));
-        sim_record_scalar (rec, module, name, (double) st->decode_errors[e], "1");
-      }
+  record_counters (rec, module, "server", counters, G_N_ELEMENTS (counters), st, st->decode_errors);
 }
 
 /* ---- client ------------------------------------------------------------------------- */
@@ -1306,7 +1319,7 @@ calcapp_client_record (CalcAppClient *c, SimRecorder *rec, const char *module)
   sim_record_statistic (rec, module, "calcapp.handling_speed", &pct, "%");
   sim_record_statistic (rec, module, "calcapp.client.handling_time", &st->handling_time, "s");
   sim_record_scalar (rec, module, "calcapp.client.calculations", st->calculations, "calculations");
-  static const struct { const char *name; gsize off; } counters[] = {
+  static const CalcAppCounter counters[] = {
     { "calcapp.client.queued", G_STRUCT_OFFSET (CalcAppClientStats, queued) },
     { "calcapp.client.started", G_STRUCT_OFFSET (CalcAppClientStats, started) },
     { "calcapp.client.completed", G_STRUCT_OFFSET (CalcAppClientStats, completed) },
@@ -1322,12 +1335,5 @@ calcapp_client_record (CalcAppClient *c, SimRecorder *rec, const char *module)
     { "calcapp.client.keepalives", G_STRUCT_OFFSET (CalcAppClientStats, keepalives) },
     { "calcapp.client.unexpected", G_STRUCT_OFFSET (CalcAppClientStats, unexpected) },
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (counters); i++)
-    sim_record_scalar (rec, module, counters[i].name, (double) G_STRUCT_MEMBER (guint64, st, counters[i].off), "1");
-  for (guint e = 1; e < CALCAPP_DECODE_N; e++)
-    if (st->decode_errors[e] > 0)
-      {
-        g_autofree char *name = g_strdup_printf ("calcapp.client.decode_errors.%s", calcapp_decode_error_name (e));
-        sim_record_scalar (rec, module, name, (double) st->decode_errors[e], "1");
-      }
+  record_counters (rec, module, "client", counters, G_N_ELEMENTS (counters), st, st->decode_errors);
 }

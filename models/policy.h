@@ -6,9 +6,9 @@
  * What a policy means is decided here; how a pool keeps its members in that
  * order (ring, heap, Fenwick tree) is the handlespace's business. The nine
  * standard policies (RFC 5356 §4 non-adaptive, §5 adaptive; RSERPOOL_FACTS §9)
- * are supported. Not here: private types (X bit set, e.g. rsplib's 0xb000xxxx
- * family, with distance penalty factors): the handlespace rejects them as
- * invalid values.
+ * are supported. Deliberately left out: private types (X bit set, e.g.
+ * rsplib's 0xb0000000 family with distance penalty factors), which the
+ * handlespace rejects as invalid values.
  *
  * Key semantics (lowest key is selected first, ties round robin):
  *   PRIO  key = 0xffffffff - priority          (RFC 5356 §4.5: highest priority first)
