@@ -7,9 +7,10 @@
  * (TLS 1.3, TLS_AES_128_GCM_SHA256, X25519, no tickets) between two SSL
  * objects over memory BIOs in one thread; the wall time of each side's
  * OpenSSL calls is summed separately over `n` handshakes (PSK; certificates:
- * a P-256 CA and server certificate, the client verifying chain and name),
- * then over records of 100 bytes (SSL_write on one side, SSL_read on the
- * other). Setup (SSL_new, BIOs) is not counted. Randomness is OpenSSL's own.
+ * a P-256 CA and server certificate, the client verifying chain and name;
+ * mutual certificates: the client presenting its own certificate too, the
+ * server requiring and verifying it), then over records of 100 bytes
+ * (SSL_write on one side, SSL_read on the other). Setup (SSL_new, BIOs) is not counted. Randomness is OpenSSL's own.
  *
  * Part 2 (the simulator): two hosts on one LAN, costs 0 (wall time is what
  * is measured): PSK handshakes of channels opened one after the other, and
@@ -90,9 +91,29 @@ bench_cert (const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key)
   if (issuer == NULL)
     bench_ext (x, x, NID_basic_constraints, "critical,CA:TRUE");
   else
-    bench_ext (x, issuer, NID_subject_alt_name, "DNS:registrar1");
+    {
+      g_autofree char *san = g_strdup_printf ("DNS:%s", cn);
+      bench_ext (x, issuer, NID_subject_alt_name, san);
+      bench_ext (x, issuer, NID_ext_key_usage, "serverAuth,clientAuth");
+    }
   X509_sign (x, issuer_key != NULL ? issuer_key : key, EVP_sha256 ());
   return x;
+}
+
+/* A certificate context: trusting ca (nullable), presenting cert with key (nullable), verifying as flags. */
+static SSL_CTX *
+bench_cert_ctx (gboolean server, X509 *ca, X509 *cert, EVP_PKEY *key, int flags)
+{
+  SSL_CTX *ctx = bench_ctx (server);
+  SSL_CTX_set_verify (ctx, flags, NULL);
+  if (ca != NULL)
+    X509_STORE_add_cert (SSL_CTX_get_cert_store (ctx), ca);
+  if (cert != NULL)
+    {
+      SSL_CTX_use_certificate (ctx, cert);
+      SSL_CTX_use_PrivateKey (ctx, key);
+    }
+  return ctx;
 }
 
 /* Move what one side wrote to the other side's read BIO. */
@@ -164,7 +185,7 @@ bench_openssl (const char *what, SSL_CTX *cctx, SSL_CTX *sctx, gboolean cert, in
       SSL_free (c);
       SSL_free (s);
     }
-  printf ("openssl %-4s handshake: client %6.1f us, server %6.1f us  (%.0f handshakes/s)\n", what,
+  printf ("openssl %-6s handshake: client %6.1f us, server %6.1f us  (%.0f handshakes/s)\n", what,
           c_ns / 1e3 / n, s_ns / 1e3 / n, n / ((c_ns + s_ns) / 1e9));
   if (records > 0)
     printf ("openssl record (100 B): protect %.2f us, unprotect %.2f us  (%.0f records/s)\n",
@@ -269,12 +290,16 @@ main (int argc, char **argv)
   EVP_PKEY *cak = EVP_EC_gen ("P-256"), *eek = EVP_EC_gen ("P-256");
   X509 *ca = bench_cert ("bench-ca", cak, NULL, NULL);
   X509 *ee = bench_cert ("registrar1", eek, ca, cak);
-  SSL_CTX *cc = bench_ctx (FALSE), *cs = bench_ctx (TRUE);
-  SSL_CTX_set_verify (cc, SSL_VERIFY_PEER, NULL);
-  X509_STORE_add_cert (SSL_CTX_get_cert_store (cc), ca);
-  SSL_CTX_use_certificate (cs, ee);
-  SSL_CTX_use_PrivateKey (cs, eek);
+  SSL_CTX *cc = bench_cert_ctx (FALSE, ca, NULL, NULL, SSL_VERIFY_PEER);
+  SSL_CTX *cs = bench_cert_ctx (TRUE, NULL, ee, eek, SSL_VERIFY_NONE);
   bench_openssl ("cert", cc, cs, TRUE, n / 4 > 0 ? n / 4 : 1, 0);
+
+  /* Mutual: the client presents pe1's certificate, the server requires and verifies it. */
+  EVP_PKEY *pek = EVP_EC_gen ("P-256");
+  X509 *pe = bench_cert ("pe1", pek, ca, cak);
+  SSL_CTX *mc = bench_cert_ctx (FALSE, ca, pe, pek, SSL_VERIFY_PEER);
+  SSL_CTX *ms = bench_cert_ctx (TRUE, ca, ee, eek, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+  bench_openssl ("mutual", mc, ms, TRUE, n / 4 > 0 ? n / 4 : 1, 0);
 
   bench_sim (n, records);
 
@@ -282,6 +307,10 @@ main (int argc, char **argv)
   SSL_CTX_free (ps);
   SSL_CTX_free (cc);
   SSL_CTX_free (cs);
+  SSL_CTX_free (mc);
+  SSL_CTX_free (ms);
+  X509_free (pe);
+  EVP_PKEY_free (pek);
   X509_free (ca);
   X509_free (ee);
   EVP_PKEY_free (cak);

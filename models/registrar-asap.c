@@ -319,7 +319,7 @@ addrs_bound (const HsTransport *t, NetAssoc *assoc)
   return TRUE;
 }
 
-/* The TLS-PSK identity of conn's peer, or NULL. */
+/* The TLS identity of conn's peer (PSK identity or certificate CN), or NULL. */
 static const char *
 conn_identity (const RegAsapConn *conn)
 {
@@ -327,9 +327,9 @@ conn_identity (const RegAsapConn *conn)
 }
 
 /*
- * RFC 5355 §2.3.3 with TLS-PSK: a PE registered by a key is that key's; only
- * the same key may update or de-register it (a PE registered without a key
- * binds nothing here).
+ * RFC 5355 §2.3.3 with TLS: a PE registered by a TLS identity (a PSK or a
+ * certificate) is that identity's; only the same may update or de-register
+ * it (a PE registered without one binds nothing here).
  */
 static gboolean
 key_bound (Registrar *r, const RegAsapConn *conn, HsPoolElement *pe)
@@ -342,7 +342,7 @@ key_bound (Registrar *r, const RegAsapConn *conn, HsPoolElement *pe)
 }
 
 /*
- * The credential of one-pe-per-credential: the TLS-PSK identity, else the
+ * The credential of one-pe-per-credential: the TLS identity, else the
  * association's peer address (text, so both live in one table).
  */
 static char *
@@ -350,7 +350,7 @@ conn_credential (const RegAsapConn *conn)
 {
   const char *id = conn_identity (conn);
   if (id != NULL)
-    return g_strconcat ("psk:", id, NULL);
+    return g_strconcat ("tls:", id, NULL);
   char addr[16];
   net_addr_format (net_assoc_peer_addr (conn->assoc), addr, sizeof addr);
   return g_strconcat ("addr:", addr, NULL);
@@ -358,9 +358,9 @@ conn_credential (const RegAsapConn *conn)
 
 /*
  * RFC 5355 §3 (and §2.15: the database is all secure or nothing): with
- * secure.pe-registrar on, a registration must come over TLS; with psk, from
- * a PE's key (§2.1, §2.2), authorized for the pool (§2.4, when
- * registrar.pool-authorization).
+ * secure.pe-registrar on, a registration must come over TLS from a PE's
+ * identity (§2.1, §2.2: its key, or with cert its certificate), authorized
+ * for the pool (§2.4, when registrar.pool-authorization).
  */
 static RegCause
 registrar_may_register_securely (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len)
@@ -375,8 +375,6 @@ registrar_may_register_securely (Registrar *r, RegAsapConn *conn, const guint8 *
       r->c.registrations_refused_security++;
       return CODEC_CAUSE_REJECTED_SECURITY;
     }
-  if (mode != SECURE_MODE_PSK)
-    return REG_OK;
   const char *id = conn_identity (conn);
   if (!rsp_security_has_role (r->sec, id, RSP_ROLE_PE))
     {

@@ -30,13 +30,13 @@
 static const SimParamDecl rsp_security_param_decls[] = {
   { "secure.pe-registrar", SIM_PARAM_ENUM, "none", 0, 0, RSP_SECURE_MODES,
     "TLS between PEs and registrars (ASAP on port 3864): psk = mutual with pre-shared keys (RFC 5355 §2.1-2.6), "
-    "cert = the PE verifies the registrar's certificate, none = plain ASAP on 3863." },
+    "cert = mutual with certificates of the scenario CA, none = plain ASAP on 3863." },
   { "secure.pu-registrar", SIM_PARAM_ENUM, "none", 0, 0, RSP_SECURE_MODES,
     "TLS between PUs and registrars (ASAP on port 3864): cert = the PU verifies the registrar's certificate "
     "(RFC 5355 §2.7), psk = mutual, none = plain." },
   { "secure.registrar-registrar", SIM_PARAM_ENUM, "none", 0, 0, RSP_SECURE_MODES,
-    "TLS between registrars (ENRP on port 9902): psk = mutual authentication (RFC 5355 §2.5), cert = the "
-    "connecting registrar verifies the other's certificate, none = plain ENRP on 9901." },
+    "TLS between registrars (ENRP on port 9902): psk = mutual authentication (RFC 5355 §2.5), cert = mutual "
+    "with certificates of the scenario CA, none = plain ENRP on 9901." },
   { "secure.pu-pe", SIM_PARAM_ENUM, "none", 0, 0, RSP_SECURE_MODES,
     "TLS between PUs and PEs on the application's port (RFC 5355 §2.9): cert = the PU verifies the PE, "
     "psk = mutual, none = plain." },
@@ -61,6 +61,10 @@ static const SimParamDecl rsp_security_param_decls[] = {
     "CPU time of a certificate handshake on the client's host (chain of 2, P-256 ECDSA)." },
   { "secure.cost.handshake-cert-server", SIM_PARAM_TIME, "200us", 0, 9.2e18, NULL,
     "CPU time of a certificate handshake on the server's host." },
+  { "secure.cost.client-cert-client", SIM_PARAM_TIME, "230us", 0, 9.2e18, NULL,
+    "Extra CPU time on a client that presents its certificate (certificate mode, PEs and registrars)." },
+  { "secure.cost.client-cert-server", SIM_PARAM_TIME, "450us", 0, 9.2e18, NULL,
+    "Extra CPU time on a server that verifies a client's certificate." },
   { "secure.cost.record", SIM_PARAM_TIME, "0.7us", 0, 9.2e18, NULL,
     "CPU time per TLS record protected or unprotected (AES-128-GCM, either side)." },
 };
@@ -301,6 +305,8 @@ rsp_security_new (Net *net, const SimParams *p, guint64 seed, GError **error)
     .handshake_psk_server = sim_params_time (p, "secure.cost.handshake-psk-server"),
     .handshake_cert_client = sim_params_time (p, "secure.cost.handshake-cert-client"),
     .handshake_cert_server = sim_params_time (p, "secure.cost.handshake-cert-server"),
+    .client_cert_client = sim_params_time (p, "secure.cost.client-cert-client"),
+    .client_cert_server = sim_params_time (p, "secure.cost.client-cert-server"),
     .record = sim_params_time (p, "secure.cost.record"),
   };
   secure_define_cpu_ops (net, &costs);
@@ -436,7 +442,24 @@ context_for (RspSecurity *sec, SecureClass cls, gboolean server, RspRole role, N
         }
     }
   else if (!server)
-    cfg.trust = sec->ca;
+    {
+      cfg.trust = sec->ca;
+      /* PEs and registrars authenticate with their certificate, if secure.keys gives them the role. */
+      if (role != RSP_ROLE_PU && cls != SECURE_CLASS_PU_PE && rsp_security_has_role (sec, net_host_name (host), role))
+        {
+          cfg.cert = cert_for (sec, host, error);
+          if (cfg.cert == NULL)
+            return NULL;
+        }
+    }
+  if (server && cls != SECURE_CLASS_PU_PE && sec->modes[cls] == SECURE_MODE_CERT)
+    {
+      /* Certificate mode authenticates PEs and registrars by client certificate; PUs stay anonymous, so
+       * the registrar's ASAP port, which serves both, asks without requiring. */
+      cfg.trust = sec->ca;
+      cfg.keys = table_for (sec, accepted_roles (cls, role));
+      cfg.require_client_cert = !(role == RSP_ROLE_REGISTRAR && cls == SECURE_CLASS_PE_REGISTRAR);
+    }
   /* Contexts without a host certificate are alike for every host of a role: they share OpenSSL's setup. */
   g_autofree char *share_key = g_strdup_printf ("%d/%d/%d", (int) cls, server, (int) role);
   if (cfg.cert == NULL)

@@ -33,8 +33,13 @@
  * In psk mode both ends authenticate (the server learns the client's
  * identity); in cert mode the client verifies the server's certificate
  * (chain to the scenario CA, the server's address in its subjectAltName, at
- * simulated time) and the client stays anonymous. A class in mode none uses
- * the plain ports 3863/9901 without TLS.
+ * simulated time), and PEs and registrars authenticate as clients with their
+ * own certificate (its CN, the host name, is their identity; they hold one
+ * only if secure.keys gives their host the role): a registrar's ENRP port
+ * and a PE's ASAP port require it, a registrar's ASAP port asks for it (PUs
+ * stay anonymous), and a registration without it is refused. Either way the
+ * server accepts only identities whose role it serves. A class in mode none
+ * uses the plain ports 3863/9901 without TLS.
  */
 #pragma once
 
@@ -104,7 +109,7 @@ void         rsp_security_server (RspSecurity *sec, SecureClass cls, RspRole rol
 gboolean     rsp_security_app_secure (const RspSecurity *sec, NetAddr pe_addr);
 /* Whether assoc carries TLS (a completed handshake once it is up). */
 gboolean     rsp_security_is_secure (const NetAssoc *assoc);
-/* The PSK identity the peer of assoc authenticated with (server side), or NULL. */
+/* The identity the peer of assoc authenticated with (server side: PSK identity or certificate CN), or NULL. */
 const char  *rsp_security_peer_identity (const NetAssoc *assoc);
 /* Whether identity holds a key of role. */
 gboolean     rsp_security_has_role (const RspSecurity *sec, const char *identity, RspRole role);

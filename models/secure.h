@@ -115,7 +115,8 @@ gboolean secure_key_table_may_serve (const SecureKeyTable *table, const char *id
 /*
  * A certificate with its private key (EC P-256). secure_cert_new_ca makes a
  * self-signed CA; secure_cert_issue an end-entity certificate for `name`
- * (CN and DNS subjectAltName) signed by ca. Validity is in simulated time.
+ * (CN and DNS subjectAltName, extended key usage serverAuth and clientAuth)
+ * signed by ca. Validity is in simulated time.
  * Keys, serial numbers and ECDSA nonces come from the stream
  * "secure/cert/<name>" of seed: the same seed gives the same DER bytes.
  */
@@ -145,6 +146,9 @@ GBytes     *secure_cert_der (const SecureCert *cert);
 #define SECURE_OP_HANDSHAKE_PSK_SERVER  "secure.handshake.psk.server"
 #define SECURE_OP_HANDSHAKE_CERT_CLIENT "secure.handshake.cert.client"
 #define SECURE_OP_HANDSHAKE_CERT_SERVER "secure.handshake.cert.server"
+/* On top, when the client presents a certificate: the client signs, the server verifies it. */
+#define SECURE_OP_CLIENT_CERT_CLIENT    "secure.handshake.client-cert.client"
+#define SECURE_OP_CLIENT_CERT_SERVER    "secure.handshake.client-cert.server"
 #define SECURE_OP_RECORD                "secure.record"
 
 typedef struct {
@@ -152,6 +156,8 @@ typedef struct {
   SimTime handshake_psk_server;
   SimTime handshake_cert_client;
   SimTime handshake_cert_server;
+  SimTime client_cert_client;     /* extra: the client presents its certificate (CertificateVerify) */
+  SimTime client_cert_server;     /* extra: the server verifies the client's certificate */
   SimTime record;                 /* per TLS record protected or unprotected (either side) */
 } SecureCosts;
 
@@ -165,11 +171,14 @@ typedef struct {
   SecureMode            mode;        /* PSK or CERT */
   gboolean              server;      /* TLS server (the accepting side) */
   const char           *label;       /* names the context in stream names ("asap", "enrp") */
-  const SecureKeyTable *keys;        /* PSK: client: holds its own; server (optional with CERT): the identities
-                                      * it accepts */
+  const SecureKeyTable *keys;        /* PSK: client: holds its own; server: the identities it accepts, by PSK
+                                      * and (with trust) by client certificate */
   const char           *identity;    /* PSK client: the identity it presents */
-  const SecureCert     *cert;        /* server: its certificate and key (CERT; optional with PSK: then both) */
-  const SecureCert     *trust;       /* CERT client: the CA it trusts */
+  const SecureCert     *cert;        /* server: its certificate and key (CERT; optional with PSK: then both);
+                                      * CERT client (optional): the certificate it presents when asked */
+  const SecureCert     *trust;       /* CERT client: the CA it trusts; server (optional): asks clients for a
+                                      * certificate of this CA, whose CN must be in keys */
+  gboolean              require_client_cert;  /* server with trust: a client without one fails */
   guint32               ppid;        /* outer PPID of the TLS records (0: none) */
   /* Optional: a context of another host with the same mode, side, keys, certificate and trust whose
    * OpenSSL configuration this one shares (creating one costs about 0.2 ms; hosts of a role are alike). */
@@ -229,7 +238,11 @@ gboolean       secure_channel_is_up (const SecureChannel *ch);
 NetAssoc      *secure_channel_assoc (const SecureChannel *ch);
 /* Why the channel failed (SECURE_FAIL_NONE if it did not): read it in the terminal event callback. */
 SecureFailure  secure_channel_failure (const SecureChannel *ch);
-/* The PSK identity the peer presented and the server accepted (server side), or NULL. */
+/*
+ * The identity the client authenticated with (server side): its PSK
+ * identity, or the CN of its verified certificate; NULL for an anonymous
+ * client (certificate mode without a client certificate) and on the client.
+ */
 const char    *secure_channel_peer_identity (const SecureChannel *ch);
 
 /*

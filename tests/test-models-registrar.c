@@ -1515,6 +1515,55 @@ test_secure_no_key (void)
   t_clear (&t);
 }
 
+/*
+ * With secure.pe-registrar = cert, PEs authenticate with their certificate:
+ * pe1 (a PE by secure.keys) registers and its certificate's identity is
+ * bound to the PE identifier; pe2, also a PE, cannot take that identifier
+ * over; mallory holds no PE role, so no certificate: its TLS handshake
+ * completes anonymously (PUs are anonymous on this port) and its
+ * registration is refused with 0xa.
+ */
+static void
+test_secure_cert_mutual (void)
+{
+  T t;
+  t_init (&t, 44);
+  RegistrarConfig cfg = t_cfg ();
+  cfg.address_binding = FALSE;
+  Registrar *r = t_registrar (&t, 0, 7, &cfg);
+  static const char *const sets[] = { "secure.pe-registrar=cert", NULL };
+  RspSecurity *sec = sec_new (&t, sets);
+  registrar_set_security (r, sec);
+  registrar_start (r);
+  Ep *pe1 = ep_new (&t, "pe1", 1, 0x111);
+  Ep *pe2 = ep_new (&t, "pe2", 2, 0x111);
+  Ep *mallory = ep_new (&t, "mallory", 9, 9);
+  ep_connect_secure (pe1, sec, raddr (0), RSP_ROLE_PE);
+  ep_connect_secure (pe2, sec, raddr (0), RSP_ROLE_PE);
+  ep_connect_secure (mallory, sec, raddr (0), RSP_ROLE_PE);
+  ep_register (pe1, "pool", HS_POLICY_RR, 0);
+  ep_register (mallory, "pool", HS_POLICY_RR, 0);
+  t_run (&t, 1 * S);
+  g_assert_true (net_assoc_is_up (pe1->assoc) && net_assoc_is_up (pe2->assoc) && net_assoc_is_up (mallory->assoc));
+  g_assert_cmpuint (ep_last (pe1)->flags, ==, 0);
+  g_assert_cmpuint (reject_cause (mallory), ==, CODEC_CAUSE_REJECTED_SECURITY);
+  g_assert_cmpuint (registrar_counters (r)->registrations_refused_security, ==, 1);
+  ep_register (pe2, "pool", HS_POLICY_RR, 0);
+  t_run (&t, 2 * S);
+  g_assert_cmpuint (reject_cause (pe2), ==, CODEC_CAUSE_REJECTED_SECURITY);
+  g_assert_cmpuint (registrar_counters (r)->registrations_refused_binding, ==, 1);
+  HsHandlespace *hs = registrar_handlespace (r);
+  g_assert_nonnull (hs_handlespace_find (hs, HANDLE ("pool"), 0x111));
+  g_assert_null (hs_handlespace_find (hs, HANDLE ("pool"), 9));
+  g_assert_cmpuint (registrar_counters (r)->registrations, ==, 1);   /* accepted: pe1 only */
+  registrar_free (r);
+  rsp_security_free (sec);
+  ep_free (pe1);
+  ep_free (pe2);
+  ep_free (mallory);
+  t_clear (&t);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1542,5 +1591,6 @@ main (int argc, char **argv)
   g_test_add_func ("/models/registrar/secure/psk-identity-binding", test_secure_psk_identity_binding);
   g_test_add_func ("/models/registrar/secure/pool-authorization", test_secure_pool_authorization);
   g_test_add_func ("/models/registrar/secure/no-key", test_secure_no_key);
+  g_test_add_func ("/models/registrar/secure/cert-mutual", test_secure_cert_mutual);
   return g_test_run ();
 }

@@ -3,7 +3,8 @@
  * handshakes over the simulated associations, message framing and its exact
  * byte overhead, determinism of every TLS byte, failures (PSK mismatch,
  * unknown identity, another CA, an expired certificate, a wrong name, a
- * flipped byte, a replayed record) and the CPU costs charged.
+ * flipped byte, a replayed record), client certificates (mutual
+ * authentication and its failures) and the CPU costs charged.
  *
  * One LAN with 1 ms constant delay at 8 Mbps, CPU service 0: a client host
  * "cli" and a server host "srv" listening on the ASAP-TLS port; an adversary
@@ -71,7 +72,7 @@ typedef struct {
   TNet            t;
   NetHost        *cli, *srv, *evil;
   SecureKeyTable *cli_keys, *srv_keys;
-  SecureCert     *ca, *other_ca, *srv_cert;
+  SecureCert     *ca, *other_ca, *srv_cert, *cli_cert;
   SecureContext  *cctx, *sctx;
   App             capp, sapp;
   NetKind         kind_app;
@@ -150,6 +151,31 @@ world_cert (World *w, gboolean other_ca, const char *name, SimTime until)
   g_assert_no_error (error);
 }
 
+/*
+ * Mutual certificates: the server ("registrar1" of the CA) trusts the CA and
+ * accepts the identity "pe1" of its key table; the client presents a
+ * certificate for cn (NULL: none) from the CA or another one, valid [0, until].
+ */
+static void
+world_mutual (World *w, const char *cn, gboolean other_ca, SimTime until, gboolean require)
+{
+  w->ca = secure_cert_new_ca ("poolsim-ca", 42, 0, SIM_H);
+  w->other_ca = secure_cert_new_ca ("other-ca", 42, 0, SIM_H);
+  w->srv_cert = secure_cert_issue (w->ca, "registrar1", 42, 0, SIM_H);
+  if (cn != NULL)
+    w->cli_cert = secure_cert_issue (other_ca ? w->other_ca : w->ca, cn, 42, 0, until);
+  w->srv_keys = secure_key_table_new ();
+  secure_key_table_add (w->srv_keys, "pe1", key_a, 16);
+  SecureConfig c = { .mode = SECURE_MODE_CERT, .label = "asap", .trust = w->ca, .cert = w->cli_cert };
+  SecureConfig s = { .mode = SECURE_MODE_CERT, .server = TRUE, .label = "asap", .cert = w->srv_cert,
+                     .trust = w->ca, .keys = w->srv_keys, .require_client_cert = require };
+  g_autoptr (GError) error = NULL;
+  w->cctx = secure_context_new (w->cli, 42, &c, &error);
+  g_assert_no_error (error);
+  w->sctx = secure_context_new (w->srv, 42, &s, &error);
+  g_assert_no_error (error);
+}
+
 static void
 world_connect (World *w)
 {
@@ -168,6 +194,7 @@ world_clear (World *w)
   secure_cert_free (w->ca);
   secure_cert_free (w->other_ca);
   secure_cert_free (w->srv_cert);
+  secure_cert_free (w->cli_cert);
   for (App *a = &w->capp; a <= &w->sapp; a++)
     {
       g_string_free (a->log, TRUE);
@@ -432,6 +459,95 @@ test_cert_deterministic (void)
   g_assert_true (g_bytes_equal (dea, deb));
 }
 
+/* ---- client certificates ------------------------------------------------------------- */
+
+/* The client's certificate of the CA for an identity the server accepts: both up, the server knows "pe1". */
+static void
+test_mutual_good (void)
+{
+  World w;
+  world_init (&w, 1);
+  world_mutual (&w, "pe1", FALSE, SIM_H, TRUE);
+  world_connect (&w);
+  send_fill (w.capp.ch, 0, APP_PPID, w.kind_app, 100, 0x11);
+  run_until (&w, SIM_S);
+  g_assert_cmpstr (w.capp.log->str, ==, "up ");
+  g_assert_cmpstr (w.sapp.log->str, ==, "up ");
+  g_assert_cmpstr (w.sapp.identity, ==, "pe1");
+  g_assert_null (w.capp.identity);
+  g_assert_cmpuint (w.sapp.msgs->len, ==, 1);
+  world_clear (&w);
+}
+
+/* A server that asks without requiring takes an anonymous client: up, no identity. */
+static void
+test_mutual_optional (void)
+{
+  World w;
+  world_init (&w, 1);
+  world_mutual (&w, NULL, FALSE, SIM_H, FALSE);
+  world_connect (&w);
+  send_fill (w.capp.ch, 0, APP_PPID, w.kind_app, 100, 0x11);
+  run_until (&w, SIM_S);
+  g_assert_cmpstr (w.sapp.log->str, ==, "up ");
+  g_assert_null (w.sapp.identity);
+  g_assert_cmpuint (w.sapp.msgs->len, ==, 1);
+  world_clear (&w);
+}
+
+/*
+ * The server refuses the client's certificate (or its absence) with reason
+ * expect. TLS 1.3: the client has finished its handshake when the server
+ * checks, so it sees UP, then the alert; nothing it sent is delivered.
+ */
+static void
+run_mutual_failure (const char *cn, gboolean other_ca, SimTime until, SimTime connect_at, SecureFailure expect)
+{
+  World w;
+  world_init (&w, 1);
+  world_mutual (&w, cn, other_ca, until, TRUE);
+  run_until (&w, connect_at);
+  world_connect (&w);
+  send_fill (w.capp.ch, 0, APP_PPID, w.kind_app, 100, 0x11);
+  run_until (&w, connect_at + 10 * SIM_S);
+  g_assert_cmpstr (w.sapp.log->str, ==, "cant-start ");
+  g_assert_cmpint (w.sapp.failure, ==, expect);
+  g_assert_cmpuint (secure_context_stats (w.sctx)->failures[expect], ==, 1);
+  g_assert_cmpuint (secure_context_stats (w.sctx)->handshakes, ==, 0);
+  g_assert_cmpstr (w.capp.log->str, ==, "up comm-lost ");
+  g_assert_cmpint (w.capp.failure, ==, SECURE_FAIL_ALERT);
+  g_assert_cmpuint (w.sapp.msgs->len, ==, 0);
+  world_clear (&w);
+}
+
+/* A required client certificate that is missing fails as cert. */
+static void
+test_mutual_missing (void)
+{
+  run_mutual_failure (NULL, FALSE, SIM_H, 0, SECURE_FAIL_CERT);
+}
+
+/* A client certificate from another CA fails as cert. */
+static void
+test_mutual_other_ca (void)
+{
+  run_mutual_failure ("pe1", TRUE, SIM_H, 0, SECURE_FAIL_CERT);
+}
+
+/* A valid client certificate whose identity is not in the server's table fails as cert. */
+static void
+test_mutual_unknown_identity (void)
+{
+  run_mutual_failure ("pe9", FALSE, SIM_H, 0, SECURE_FAIL_CERT);
+}
+
+/* A client certificate valid for 10 s fails at simulated time 20 s as cert-time. */
+static void
+test_mutual_expired (void)
+{
+  run_mutual_failure ("pe1", FALSE, 10 * SIM_S, 20 * SIM_S, SECURE_FAIL_CERT_TIME);
+}
+
 /* ---- taps -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -549,6 +665,26 @@ test_costs (void)
   world_clear (&w);
 }
 
+/* With client certificates each side pays its certificate handshake plus the client-certificate extra. */
+static void
+test_costs_client_cert (void)
+{
+  World w;
+  world_init (&w, 1);
+  SecureCosts costs = {
+    .handshake_cert_client = 400 * SIM_US, .handshake_cert_server = 150 * SIM_US,
+    .client_cert_client = 30 * SIM_US, .client_cert_server = 70 * SIM_US,
+  };
+  secure_define_cpu_ops (w.t.net, &costs);
+  world_mutual (&w, "pe1", FALSE, SIM_H, TRUE);
+  world_connect (&w);
+  run_until (&w, SIM_S);
+  g_assert_cmpstr (w.sapp.log->str, ==, "up ");
+  g_assert_cmpfloat (fabs (busy_ns (w.cli, SIM_S) - 430e3), <, 1.0);
+  g_assert_cmpfloat (fabs (busy_ns (w.srv, SIM_S) - 220e3), <, 1.0);
+  world_clear (&w);
+}
+
 /* The default costs are the measured ones of secure.c. */
 static void
 test_costs_defaults (void)
@@ -559,6 +695,8 @@ test_costs_defaults (void)
   g_assert_cmpint (c.handshake_psk_server, ==, 200 * SIM_US);
   g_assert_cmpint (c.handshake_cert_client, ==, 480 * SIM_US);
   g_assert_cmpint (c.handshake_cert_server, ==, 200 * SIM_US);
+  g_assert_cmpint (c.client_cert_client, ==, 230 * SIM_US);
+  g_assert_cmpint (c.client_cert_server, ==, 450 * SIM_US);
   g_assert_cmpint (c.record, ==, 700);
 }
 
@@ -627,9 +765,16 @@ main (int argc, char **argv)
   g_test_add_func ("/models/secure/cert/expired", test_cert_expired);
   g_test_add_func ("/models/secure/cert/wrong-name", test_cert_wrong_name);
   g_test_add_func ("/models/secure/cert/deterministic", test_cert_deterministic);
+  g_test_add_func ("/models/secure/cert/mutual/good", test_mutual_good);
+  g_test_add_func ("/models/secure/cert/mutual/optional", test_mutual_optional);
+  g_test_add_func ("/models/secure/cert/mutual/missing", test_mutual_missing);
+  g_test_add_func ("/models/secure/cert/mutual/other-ca", test_mutual_other_ca);
+  g_test_add_func ("/models/secure/cert/mutual/unknown-identity", test_mutual_unknown_identity);
+  g_test_add_func ("/models/secure/cert/mutual/expired", test_mutual_expired);
   g_test_add_func ("/models/secure/tamper", test_tamper);
   g_test_add_func ("/models/secure/replay", test_replay);
   g_test_add_func ("/models/secure/costs/charged", test_costs);
+  g_test_add_func ("/models/secure/costs/client-cert", test_costs_client_cert);
   g_test_add_func ("/models/secure/costs/defaults", test_costs_defaults);
   g_test_add_func ("/models/secure/keys/pools", test_key_table_pools);
   g_test_add_func ("/models/secure/host-crash", test_host_crash);
