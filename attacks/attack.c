@@ -44,9 +44,10 @@
  * association to the ASAP endpoint of every PE (port 3863, where PEs accept
  * registrars) and every attack.interval sends each PE an
  * ENDPOINT_KEEP_ALIVE for the pool; the PE answers each one, at the CPU
- * cost pe.keepalive-cost. H is clear by default (a pure flood); with
- * attack.home-flag the first keep-alive also makes the adversary the PE's
- * home (RFC 5352 §3.7), which is the §2.6 threat as well.
+ * cost pe.keepalive-cost, time its CalcApp server loses (calcapp.shares-cpu:
+ * the application runs on the same CPU). H is clear by default (a pure
+ * flood); with attack.home-flag the first keep-alive also makes the
+ * adversary the PE's home (RFC 5352 §3.7), which is the §2.6 threat as well.
  *
  * unreachable-flood (RFC 5355 §2.13, PAPERS.md §2.2 item 2). Every
  * attack.interval each adversary, a PU on one association to its registrar,

@@ -253,6 +253,10 @@ calcapp_intern_kinds (Net *net, NetKind kinds[8])
 static const SimParamDecl calcapp_param_decls[] = {
   { "calcapp.capacity", SIM_PARAM_DOUBLE, "1e6", 1, 1e15, NULL,
     "Capacity C of a PE's CalcApp server, calculations/s, shared by its active jobs (processor sharing)." },
+  { "calcapp.shares-cpu", SIM_PARAM_BOOL, "true", 0, 0, NULL,
+    "The CalcApp server runs on its PE host's CPU: while that CPU serves messages or protocol work (TLS, "
+    "pe.keepalive-cost, net.cpu.*), the server's jobs make no progress; false = the capacity is the "
+    "application's own (rspsim: the host CPU costs nothing)." },
   { "calcapp.min-capacity-per-job", SIM_PARAM_DOUBLE, "10000", 1, 1e15, NULL,
     "MaxJobs = floor(C / this): jobs served at once; more are rejected (papers: 10000 -> 100 jobs, "
     "250000 -> 4 jobs)." },
@@ -301,6 +305,7 @@ calcapp_config_from_params (const SimParams *p, CalcAppConfig *cfg)
   memset (cfg, 0, sizeof *cfg);
   cfg->capacity = sim_params_double (p, "calcapp.capacity");
   cfg->min_capacity_per_job = sim_params_double (p, "calcapp.min-capacity-per-job");
+  cfg->shares_cpu = sim_params_bool (p, "calcapp.shares-cpu");
   cfg->cookie_interval = sim_params_time (p, "calcapp.cookie-interval");
   cfg->job_size = *sim_params_dist (p, "calcapp.job-size");
   cfg->job_interval = *sim_params_dist (p, "calcapp.job-interval");
@@ -392,7 +397,8 @@ struct CalcAppServer {
   double              vt;           /* calculations per job served so far */
   SimTime             vt_at;        /* time vt refers to */
   SimEventId          departure;
-  SimTimeAvg          busy;
+  gboolean            paused;       /* the host's CPU is serving other work (calcapp.shares-cpu) */
+  SimTimeAvg          busy;         /* serving jobs: n > 0 and not paused */
   CalcAppCookieKeys   cookie_keys;
   SimRng              cookie_iv;    /* "calcapp/server/<pe index>/cookie-iv" */
   CalcAppServerStats  stats;
@@ -404,7 +410,7 @@ server_advance (CalcAppServer *s)
 {
   SimTime now = sim_kernel_now (s->kernel);
   guint n = s->jobs->len;
-  if (n > 0 && now > s->vt_at)
+  if (n > 0 && now > s->vt_at && !s->paused)
     {
       s->vt += (double) (now - s->vt_at) * s->cfg.capacity / n / SIM_S;
       SimTime from = MAX (s->vt_at, s->cfg.warmup);
@@ -416,23 +422,40 @@ server_advance (CalcAppServer *s)
 
 static void server_departure (SimKernel *k, gpointer ctx, gpointer data);
 
-/* After the set of jobs changed: busy signal, load, next departure. */
+/* Busy signal and next departure (none while paused). */
 static void
-server_changed (CalcAppServer *s)
+server_schedule (CalcAppServer *s)
 {
   SimTime now = sim_kernel_now (s->kernel);
   guint n = s->jobs->len;
-  sim_time_avg_set (&s->busy, now, n > 0 ? 1.0 : 0.0);
-  pe_set_load (s->pe, pe_load_from_fraction ((double) n / s->max_jobs));
+  sim_time_avg_set (&s->busy, now, n > 0 && !s->paused ? 1.0 : 0.0);
   sim_kernel_cancel (s->kernel, s->departure);
   s->departure = SIM_EVENT_NONE;
-  if (n == 0)
+  if (n == 0 || s->paused)
     return;
   double min_target = G_MAXDOUBLE;
   for (guint i = 0; i < n; i++)
     min_target = MIN (min_target, ((ServerJob *) s->jobs->pdata[i])->target);
   double ns = ceil ((min_target - s->vt) * n / s->cfg.capacity * SIM_S);
   s->departure = sim_kernel_schedule (s->kernel, ns > 0 ? (SimTime) ns : 0, server_departure, s, NULL);
+}
+
+/* After the set of jobs changed: busy signal, load, next departure. */
+static void
+server_changed (CalcAppServer *s)
+{
+  pe_set_load (s->pe, pe_load_from_fraction ((double) s->jobs->len / s->max_jobs));
+  server_schedule (s);
+}
+
+/* calcapp.shares-cpu: the host's CPU starts or stops serving other work; jobs pause meanwhile. */
+static void
+server_cpu (NetHost *host, gboolean serving, gpointer data)
+{
+  CalcAppServer *s = data;
+  server_advance (s);
+  s->paused = serving;
+  server_schedule (s);
 }
 
 static void
@@ -694,6 +717,7 @@ server_host_state (PoolElement *pe, gboolean up, gpointer user_data)
       s->listener = NULL;
       g_ptr_array_set_size (s->conns, 0);
       server_drop_jobs (s, NULL);
+      s->paused = FALSE;   /* the crash emptied the CPU without telling */
       return;
     }
   server_listen (s);
@@ -721,6 +745,11 @@ calcapp_server_new (PoolElement *pe, const CalcAppConfig *cfg)
     pe_set_load_degradation (pe, pe_load_from_fraction (1.0 / s->max_jobs));
   PeAppCallbacks cb = { server_host_state };
   pe_set_app (pe, &cb, s);
+  if (cfg->shares_cpu)
+    {
+      net_host_cpu_watch (s->host, server_cpu, s);
+      s->paused = net_host_cpu_serving (s->host);
+    }
   return s;
 }
 
@@ -737,6 +766,8 @@ calcapp_server_free (CalcAppServer *s)
     return;
   PeAppCallbacks none = { NULL };
   pe_set_app (s->pe, &none, NULL);
+  if (s->cfg.shares_cpu)
+    net_host_cpu_watch (s->host, NULL, NULL);
   sim_kernel_cancel (s->kernel, s->departure);
   for (guint i = 0; i < s->jobs->len; i++)
     server_job_free (s, s->jobs->pdata[i]);

@@ -4,7 +4,11 @@
  * CalcApp client on each PU, their wire protocol and their metrics.
  *
  * Server (on a PoolElement). Capacity C calculations/s shared by processor
- * sharing among its n active jobs (each gets C/n); at most MaxJobs =
+ * sharing among its n active jobs (each gets C/n) while the PE host's CPU is
+ * free: with calcapp.shares-cpu (the default) the server runs on that CPU,
+ * so whenever it serves messages or protocol work that cost time (TLS,
+ * pe.keepalive-cost, net.cpu.*) the jobs make no progress (RFC 5355 §2.14:
+ * a PE busy with a flood cannot serve its clients). At most MaxJobs =
  * floor (C / min capacity per job) jobs, a request beyond is rejected. The
  * load reported to the PE (and so to the registrar) is n / MaxJobs on the
  * RFC 5356 scale; the LUD/PLU load degradation defaults to 1/MaxJobs. During
@@ -52,13 +56,15 @@
  *
  * Metrics (PAPERS.md §1): per server, utilization = used capacity / capacity
  * over time since the warm-up (with processor sharing the whole capacity is
- * used whenever a job is active, so it is the time average of "n > 0"); per
+ * used whenever a job is active and the CPU is not taken by other work, so it
+ * is the time average of "n > 0 and not paused"); per
  * client, request handling speed of each job = size / handling time, where
  * handling time runs from the job's enqueueing at the PU to the arrival of
  * its Complete (queueing, resolutions, startup, failovers included), counted
  * for jobs enqueued after the warm-up; in % of C as the papers plot it.
  *
- * Not here: sessions with several jobs, TLS, a PU that is also a PE.
+ * Not here: sessions with several jobs, a PU that is also a PE. (TLS on the
+ * application's channel is models/rsp-secure.h's secure.pu-pe.)
  */
 #pragma once
 
@@ -137,6 +143,7 @@ CalcAppDecodeError calcapp_cookie_open (const CalcAppCookieKeys *keys, const gui
 typedef struct {
   double  capacity;                /* C, calculations/s */
   double  min_capacity_per_job;    /* MaxJobs = floor (C / this) */
+  gboolean shares_cpu;             /* jobs pause while the host's CPU serves other work */
   SimTime cookie_interval;         /* cookies during service; 0 = only at accept */
   SimDist job_size;                /* calculations */
   SimDist job_interval;            /* time between job arrivals at one PU */

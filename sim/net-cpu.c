@@ -172,6 +172,18 @@ run_current (NetHost *h)
   job_free (job);
 }
 
+/* Tell the watcher when serving changes. */
+static void
+set_serving (NetHost *h, gboolean serving)
+{
+  NetCpu *cpu = &h->cpu;
+  if (cpu->serving == serving)
+    return;
+  cpu->serving = serving;
+  if (cpu->watch != NULL)
+    cpu->watch (h, serving, cpu->watch_data);
+}
+
 /* Serve waiting jobs: zero-cost ones at once, until one takes time or none is left. */
 static void
 start_next (NetHost *h)
@@ -196,11 +208,13 @@ start_next (NetHost *h)
         {
           sim_time_avg_set (&cpu->busy, now, 1.0);
           cpu->done_event = sim_kernel_schedule (h->net->kernel, job->service, job_done, h, NULL);
+          set_serving (h, TRUE);
           return;
         }
       run_current (h);
     }
   sim_time_avg_set (&cpu->busy, now, 0.0);
+  set_serving (h, FALSE);
 }
 
 static void
@@ -298,6 +312,21 @@ net_cpu_host_clear (NetHost *h)
         job_free (cur);
     }
   cpu->waiting = 0;
+  cpu->serving = FALSE;
+}
+
+void
+net_host_cpu_watch (NetHost *h, NetCpuWatchFn fn, gpointer data)
+{
+  g_return_if_fail (fn == NULL || h->cpu.watch == NULL);
+  h->cpu.watch = fn;
+  h->cpu.watch_data = data;
+}
+
+gboolean
+net_host_cpu_serving (const NetHost *h)
+{
+  return h->cpu.serving;
 }
 
 void

@@ -22,7 +22,12 @@
  * queueing delay of messages (from arrival to start of service), processed
  * and dropped messages.
  *
- * Not here: multiple cores, preemption, costs of sending.
+ * A watcher (one per host) is told when the CPU starts serving work that
+ * takes time and when it has none left: an application that runs on the
+ * host (models/calcapp.c) makes progress only while the CPU is free, so
+ * message processing preempts it.
+ *
+ * Not here: multiple cores, preemption among jobs, costs of sending.
  */
 #pragma once
 
@@ -46,6 +51,17 @@ void     net_host_cpu_exec (NetHost *host, SimTime service, NetKind kind, NetCpu
 /* Same with the cost of the named operation drawn from its distribution. */
 void     net_host_cpu_exec_op (NetHost *host, const char *op, NetKind kind, NetCpuFn fn, gpointer data,
                                GDestroyNotify destroy);
+
+/*
+ * Told, at simulated time now, that host's CPU begins (serving TRUE) or ends
+ * (FALSE) a stretch of serving jobs that take time. It must not queue work at
+ * host's CPU. A crash ends a stretch without telling.
+ */
+typedef void (*NetCpuWatchFn) (NetHost *host, gboolean serving, gpointer data);
+/* Set (fn NULL: remove) host's watcher. */
+void     net_host_cpu_watch (NetHost *host, NetCpuWatchFn fn, gpointer data);
+/* Whether host's CPU is serving a job that takes time now. */
+gboolean net_host_cpu_serving (const NetHost *host);
 
 typedef struct {
   double  utilization;     /* busy time / time since the warm-up */

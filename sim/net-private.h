@@ -79,6 +79,9 @@ typedef struct {
   SimEventId  done_event;
   guint       waiting;       /* messages in the queue (not current) */
   gboolean    running;       /* inside a job's callback */
+  gboolean    serving;       /* a job with positive service is in service (what the watcher is told) */
+  NetCpuWatchFn watch;       /* nullable */
+  gpointer    watch_data;
   SimRng      rng;           /* "net/host/<name>/cpu": service time samples */
   SimTimeAvg  busy;
   SimTimeAvg  queue_len;

@@ -328,14 +328,15 @@ test_unreachable_flood (void)
  * CPU utilization over the run is 48.57 % (1 020 s busy of 2 100 s)
  * against 0 without the attack (no honest keep-alive is sent: the PEs
  * re-register every 10 s, before the registrar's 50 s keep-alive interval).
- * Handling speed 81.24 / 81.21 / 81.24 % and 72.10 / 71.64 / 72.10 % (no
- * attack / attack / rate limit 1/s): the PE's CPU only delays the messages
- * queued behind the answers (at most a few ms on jobs of seconds), CalcApp's
- * capacity is not the host CPU. With the limit each PE answers the first 15
- * keep-alives of the association (the estimator judges full windows of 16)
- * and refuses the other 203 985, CPU utilization 3.6e-5.
+ * Handling speed 81.24 / 3.29 / 81.24 % and 72.10 / 3.41 / 72.10 % (no
+ * attack / attack / rate limit 1/s): the CalcApp server runs on the PE's CPU
+ * (calcapp.shares-cpu), so the answers take half of its capacity from the
+ * jobs; at 80 % offered load the PEs fall behind and jobs wait (RFC 5355
+ * §2.14.2: the PE cannot service its clients). With the limit each PE
+ * answers the first 15 keep-alives of the association (the estimator judges
+ * full windows of 16) and refuses the other 203 985, CPU utilization 3.6e-5.
  * Asserted: exact counts, utilization = answers x cost / run length, speed
- * with the limit within 0.1 % of the paired value.
+ * under attack below 10 % of the paired value, with the limit within 0.1 %.
  */
 static void
 test_keepalive_flood (void)
@@ -373,7 +374,7 @@ test_keepalive_flood (void)
       g_assert_cmpfloat (ref2[i], ==, ans1[i] - ans2[i]);
       g_assert_cmpfloat (acks2[i], ==, ans2[i]);
       g_assert_cmpfloat (u2[i], <, 1e-4);
-      g_assert_cmpfloat (s1[i], <=, s0[i]);
+      g_assert_cmpfloat (s1[i], <, 0.1 * s0[i]);
       g_assert_cmpfloat (fabs (s2[i] - s0[i]), <, 0.001 * s0[i]);
     }
 }

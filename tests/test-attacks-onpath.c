@@ -324,13 +324,12 @@ test_tamper_updates (void)
 
 /*
  * With TLS the modifier flips a bit of 30 % of the application-data records
- * from the registrars' ASAP port (1033 and 1049 in 10 measured minutes):
+ * from the registrars' ASAP port (1042 and 1049 in 10 measured minutes):
  * every one fails authentication at its receiver (PE or PU:
  * secure.failures.*.client.record add up to exactly that), and no corrupt
  * answer is believed: success ratio 1.000, nothing sent to the dead
  * address, no PE missing, handling speed within 2 points of the paired
- * no-attack run (84.58 vs 85.81 %, 88.51 vs 88.33 %; over the full 30
- * minutes 81.43 vs 81.24 % and 72.37 vs 72.10 %).
+ * no-attack run (85.52 vs 85.81 %, 88.51 vs 88.33 %).
  */
 static void
 test_tamper_tls (void)
@@ -423,9 +422,12 @@ test_replay_stale (void)
  * per run): the registrar rejects each one (1790 record failures: the rest
  * hit associations already gone) and aborts the association, the PE sets
  * up a new one (1787 home associations lost, each PE registration still
- * accepted). No state changes: stale entries 0.038 and 0.039, requests to
- * dead PEs 3 and 5 and the success ratio the paired no-attack values. TLS
- * stops the replay, not the resets an on-path adversary can cause.
+ * accepted). No damage: stale entries 0.038 and 0.039 as without the
+ * attack, requests to dead PEs 0 and 0 (3 and 5 without attack), success
+ * ratio 1.0 (0.998). The numbers are not the paired ones exactly because
+ * the TLS costs on the PEs' CPUs shift their CalcApp timing
+ * (calcapp.shares-cpu). TLS stops the replay, not the resets an on-path
+ * adversary can cause.
  */
 static void
 test_replay_tls (void)
@@ -447,15 +449,17 @@ test_replay_tls (void)
   check_catalogue (mit);
   for (guint i = 0; i < 2; i++)
     {
-      g_test_message ("run %u: %.0f replayed, %.0f rejected, %.0f resets; stale %.3f (no attack %.3f)", i, inj[i],
-                      rec[i], lost[i], st1[i], st0[i]);
+      g_test_message ("run %u: %.0f replayed, %.0f rejected, %.0f resets; stale %.3f (no attack %.3f), requests to "
+                      "dead PEs %.0f (%.0f), success %.5f (%.5f)", i, inj[i], rec[i], lost[i], st1[i], st0[i], nl1[i],
+                      nl0[i], ok1[i], ok0[i]);
       g_assert_cmpfloat (inj[i], >, 1500);
       g_assert_cmpfloat (rec[i], <=, inj[i]);
       g_assert_cmpfloat (rec[i], >=, inj[i] - 10);
       g_assert_cmpfloat (lost[i], >, 0.9 * inj[i]);
       g_assert_cmpfloat_with_epsilon (st1[i], st0[i], 0.005);
-      g_assert_cmpfloat (nl1[i], ==, nl0[i]);
-      g_assert_cmpfloat (ok1[i], ==, ok0[i]);
+      /* No damage: at most the requests to dead PEs of the run without attack (the attack without TLS: > 250). */
+      g_assert_cmpfloat (nl1[i], <=, nl0[i]);
+      g_assert_cmpfloat (ok1[i], >=, ok0[i]);
       g_assert_cmpfloat (acc[i], ==, sent[i]);
     }
 }

@@ -279,6 +279,48 @@ test_processor_sharing (void)
   sys_clear (&s);
 }
 
+static void
+cpu_nop (NetHost *host, gpointer data)
+{
+}
+
+/*
+ * calcapp.shares-cpu: a job of 1 s whose PE host's CPU is taken for 2 s
+ * (other work queued at 0.5 s) completes 2 s later, with 1 s of service;
+ * with the capacity apart from the CPU it completes after 1 s.
+ */
+static void
+test_shares_cpu (void)
+{
+  for (int shares = 1; shares >= 0; shares--)
+    {
+      Sys s;
+      sys_init (&s);
+      s.cfg.cookie_interval = 0;
+      s.cfg.shares_cpu = shares;
+      CalcAppServer *server = sys_add_pe (&s, CODEC_POLICY_ROUND_ROBIN);
+      Raw a;
+      raw_open (&a, &s, "ca", s.pes->pdata[0]);
+      tep_run_until (&s.r, 1 * SIM_S);
+      raw_send (&a, CALCAPP_REQUEST, 1, 1000000);
+      SimTime arrive = 1 * SIM_S + TEP_X;
+      tep_run_until (&s.r, arrive + SIM_S / 2);
+      NetHost *host = pe_host (s.pes->pdata[0]);
+      net_host_cpu_exec (host, 2 * SIM_S, net_kind (s.r.tn.net, "test.work"), cpu_nop, NULL, NULL);
+      g_assert_true (net_host_cpu_serving (host));
+      tep_run_until (&s.r, 10 * SIM_S);
+      g_assert_false (net_host_cpu_serving (host));
+      g_assert_cmpuint (a.types->len, ==, 2);
+      g_assert_cmpint (g_array_index (a.types, CalcAppMsgType, 1), ==, CALCAPP_COMPLETE);
+      SimTime done = arrive + (shares ? 3 : 1) * SIM_S;
+      g_assert_cmpint (g_array_index (a.times, SimTime, 1), ==, done + TEP_X);
+      g_assert_cmpfloat_with_epsilon (calcapp_server_busy_seconds (server), 1.0, 1e-9);
+      g_assert_cmpfloat_with_epsilon (calcapp_server_stats (server)->calculations, 1e6, 1e-3);
+      raw_clear (&a);
+      sys_clear (&s);
+    }
+}
+
 /* MaxJobs = C / min capacity per job = 2: the third request is rejected; load 100 %. */
 static void
 test_reject_when_full (void)
@@ -524,6 +566,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/calcapp/wire/strict", test_wire_strict);
   g_test_add_func ("/models/calcapp/server/processor-sharing", test_processor_sharing);
   g_test_add_func ("/models/calcapp/server/reject-when-full", test_reject_when_full);
+  g_test_add_func ("/models/calcapp/server/shares-cpu", test_shares_cpu);
   g_test_add_func ("/models/calcapp/client/single-job-speed", test_single_job_speed);
   g_test_add_func ("/models/calcapp/client/failover-with-cookie", test_failover_with_cookie);
   g_test_add_func ("/models/calcapp/client/request-timeout", test_request_timeout);
