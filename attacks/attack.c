@@ -186,8 +186,9 @@ static const AttackMitigation mitigations[] = {
     "registrar.max-registration-rate (per s and credential, 0 = off), registrar.rate-window, registrar.rate-burst" },
   { "keep-alive-rate-limit", "2.14", "models/pe",
     "a PE answers keep-alives at a bounded rate per association, rate = entries / (newest - oldest) over a window of "
-    "arrival times; refused keep-alives are dropped before any work and counted (RFC 5355 §2.14.3)",
-    "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window" },
+    "arrival times, the first few unjudged; refused keep-alives are dropped before any work and counted (RFC 5355 "
+    "§2.14.3)",
+    "pe.max-keepalive-rate (per s, 0 = off), pe.keepalive-rate-window, pe.keepalive-rate-burst" },
   { "pool-authorization", "2.4", "models/registrar",
     "with TLS-PSK, a PE key registers only into the pools its secure.keys entry lists",
     "registrar.pool-authorization = true (the default) with secure.pe-registrar = psk" },

@@ -36,6 +36,7 @@
 #include "config.h"
 
 #include "models/pe.h"
+#include "models/rate.h"
 
 #include "sim/model.h"
 #include "sim/net-cpu.h"
@@ -60,7 +61,7 @@ struct PoolElement {
   RspSecurity    *sec;             /* TLS (secure.pe-registrar); NULL = none */
   guint16         asap_port;       /* 3863, or 3864 with TLS */
   GPtrArray      *peers;           /* NetAssoc*: other registrar associations we own */
-  GHashTable     *ka_rates;        /* NetAssoc* -> PeKaRate*: keep-alive arrivals (lookup only, never iterated) */
+  GHashTable     *ka_rates;        /* NetAssoc* -> RateWindow*: keep-alive arrivals (lookup only, never iterated) */
   SimEventId      t2, t3, t4;
   guint           reg_attempts;    /* REGISTRATIONs sent for the outstanding registration */
   guint           reg_outstanding; /* REGISTRATIONs on the home not answered yet */
@@ -72,19 +73,6 @@ struct PoolElement {
   PeStats         stats;
 };
 
-/* The newest keep-alive arrival times on one association (pe.max-keepalive-rate). */
-typedef struct {
-  SimTime *times;   /* ring of cfg.keepalive_rate_window */
-  guint    n, head;
-} PeKaRate;
-
-static void
-pe_ka_rate_free (gpointer p)
-{
-  PeKaRate *r = p;
-  g_free (r->times);
-  g_free (r);
-}
 
 /* ---- parameters ------------------------------------------------------------ */
 
@@ -131,7 +119,10 @@ static const SimParamDecl pe_param_decls[] = {
     "Keep-alives per second the PE answers on one association at most (RFC 5355 §2.14 mitigation), rate = entries / "
     "(newest - oldest) over pe.keepalive-rate-window arrivals; more are dropped and counted; 0 = no limit." },
   { "pe.keepalive-rate-window", SIM_PARAM_INT, "16", 2, 65536, NULL,
-    "Arrival times the keep-alive rate limit keeps per association, judged once the window is full." },
+    "Arrival times the keep-alive rate limit keeps per association." },
+  { "pe.keepalive-rate-burst", SIM_PARAM_INT, "2", 1, 65535, NULL,
+    "Keep-alives per association the rate limit passes unjudged; every later one is judged over the arrival "
+    "times held (as registrar.rate-burst)." },
   { "pe.user-port", SIM_PARAM_INT, "7700", 1, 65535, NULL,
     "SCTP port of the PE's user transport, where its application (CalcApp) listens." },
   ENDPOINT_HUNT_PARAM_DECLS ("pe", "PE"),
@@ -196,6 +187,7 @@ pe_config_from_params (const SimParams *p, PeConfig *cfg, GError **error)
   cfg->keepalive_cost = sim_params_time (p, "pe.keepalive-cost");
   cfg->max_keepalive_rate = sim_params_double (p, "pe.max-keepalive-rate");
   cfg->keepalive_rate_window = (guint) sim_params_int (p, "pe.keepalive-rate-window");
+  cfg->keepalive_rate_burst = (guint) sim_params_int (p, "pe.keepalive-rate-burst");
   if (cfg->pool_handle[0] == '\0')
     {
       g_set_error (error, SIM_MODEL_ERROR, SIM_MODEL_ERROR_INVALID, "pool.handle: a pool handle is 1 byte or more");
@@ -553,10 +545,11 @@ pe_adopt_home (PoolElement *pe, NetAssoc *assoc, guint32 server_id)
 /*
  * May the PE answer another keep-alive on this association? RFC 5355
  * §2.14.3: a flood of keep-alives from a (malicious) registrar must not
- * overwhelm the PE. With pe.max-keepalive-rate the newest arrivals per
- * association (refused ones too, so a flooder's rate stays high) are judged
- * once the window is full, as the registrar's limits (registrar-asap.c):
- * an honest registrar's one keep-alive per keep-alive interval never is.
+ * overwhelm the PE. With pe.max-keepalive-rate each association's arrivals
+ * go through the rate estimator of models/rate.h (refused ones too, so a
+ * flooder's rate stays high), as the registrar's limits do: the first
+ * pe.keepalive-rate-burst pass, every later one is judged; an honest
+ * registrar's one keep-alive per keep-alive interval never exceeds it.
  */
 static gboolean
 pe_may_answer_keep_alive (PoolElement *pe, NetAssoc *assoc)
@@ -564,26 +557,14 @@ pe_may_answer_keep_alive (PoolElement *pe, NetAssoc *assoc)
   double max = pe->cfg.max_keepalive_rate;
   if (max <= 0)
     return TRUE;
-  guint w = pe->cfg.keepalive_rate_window;
-  PeKaRate *rate = g_hash_table_lookup (pe->ka_rates, assoc);
+  RateWindow *rate = g_hash_table_lookup (pe->ka_rates, assoc);
   if (rate == NULL)
     {
-      rate = g_new0 (PeKaRate, 1);
-      rate->times = g_new (SimTime, w);
+      rate = g_new0 (RateWindow, 1);
       g_hash_table_insert (pe->ka_rates, assoc, rate);
     }
-  SimTime now = sim_kernel_now (pe->kernel);
-  if (rate->n < w)
-    rate->times[(rate->head + rate->n++) % w] = now;
-  else
-    {
-      rate->times[rate->head] = now;
-      rate->head = (rate->head + 1) % w;
-    }
-  if (rate->n < w)
-    return TRUE;
-  SimTime span = now - rate->times[rate->head];
-  return span > 0 && (double) rate->n / ((double) span / SIM_S) <= max;
+  return !rate_window_exceeded (rate, sim_kernel_now (pe->kernel), max, pe->cfg.keepalive_rate_window,
+                                pe->cfg.keepalive_rate_burst);
 }
 
 static void
@@ -730,7 +711,7 @@ pe_new (Net *net, NetHost *host, guint32 index, const PeConfig *cfg, guint64 see
   pe->down_since = net_host_is_up (host) ? -1 : 0;
   pe->load_degradation = pe_load_from_fraction (cfg->load_degradation);
   pe->peers = g_ptr_array_new ();
-  pe->ka_rates = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, pe_ka_rate_free);
+  pe->ka_rates = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, rate_window_free);
   pe->hunt = endpoint_hunt_new (host, &cfg->hunt, pe_hunt_found, pe);
   /* One ASAP endpoint: registrations go from the port where registrars reach the PE (RFC 5352 §3.1 rule 4). */
   pe->asap_port = RSP_ASAP_PORT;

@@ -61,6 +61,7 @@ typedef struct {
   SimTime            keepalive_cost;        /* pe.keepalive-cost: CPU time per answered keep-alive */
   double             max_keepalive_rate;    /* pe.max-keepalive-rate: per association, per s; 0 = no limit */
   guint              keepalive_rate_window; /* pe.keepalive-rate-window */
+  guint              keepalive_rate_burst;  /* pe.keepalive-rate-burst */
   EndpointHuntConfig hunt;                  /* pe.registrars, pe.announces, T5, RETRAN-MAX, T7 */
 } PeConfig;
 

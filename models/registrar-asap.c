@@ -88,8 +88,8 @@ conn_free (RegAsapConn *conn)
     conn->next->prev = conn->prev;
   else
     r->conns_tail = conn->prev;
-  g_free (conn->hr_rate.times);
-  g_free (conn->eu_rate.times);
+  rate_window_clear (&conn->hr_rate);
+  rate_window_clear (&conn->eu_rate);
   g_free (conn);
 }
 
@@ -418,15 +418,7 @@ identity_bound (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize han
  * third party, refused under rule 5 ("authentication failure") with
  * "Rejected due to security considerations".
  */
-static gboolean rate_exceeded (Registrar *r, RegRate *rate, double max);
-
-void
-registrar_rate_free (gpointer p)
-{
-  RegRate *rate = p;
-  g_free (rate->times);
-  g_free (rate);
-}
+static gboolean rate_exceeded (Registrar *r, RateWindow *rate, double max);
 
 static RegCause
 registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len,
@@ -481,10 +473,10 @@ registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, g
   if (r->cfg.max_registration_rate > 0 && hs_handlespace_find (r->hs, handle, handle_len, reg->pe_id) == NULL)
     {
       g_autofree char *key = conn_credential (conn);
-      RegRate *rate = g_hash_table_lookup (r->credential_rate, key);
+      RateWindow *rate = g_hash_table_lookup (r->credential_rate, key);
       if (rate == NULL)
         {
-          rate = g_new0 (RegRate, 1);
+          rate = g_new0 (RateWindow, 1);
           g_hash_table_insert (r->credential_rate, g_strdup (key), rate);
         }
       if (rate_exceeded (r, rate, r->cfg.max_registration_rate))
@@ -504,32 +496,11 @@ credential_note (Registrar *r, RegAsapConn *conn, guint32 pe_id)
     g_hash_table_insert (r->credential_pe, conn_credential (conn), GUINT_TO_POINTER (pe_id));
 }
 
-/*
- * One arrival at the rate estimator (RegRate): add now, then TRUE if more
- * than cfg.rate_burst entries are held (or the window is full) and
- * entries / (newest - oldest) exceeds max per second. Refused arrivals are
- * added too: a flooder's measured rate stays high.
- */
+/* One arrival at the registrar's rate estimator (models/rate.h). */
 static gboolean
-rate_exceeded (Registrar *r, RegRate *rate, double max)
+rate_exceeded (Registrar *r, RateWindow *rate, double max)
 {
-  if (max <= 0)
-    return FALSE;
-  guint w = r->cfg.rate_window;
-  if (rate->times == NULL)
-    rate->times = g_new (SimTime, w);
-  SimTime now = sim_kernel_now (r->kernel);
-  if (rate->n < w)
-    rate->times[(rate->head + rate->n++) % w] = now;
-  else
-    {
-      rate->times[rate->head] = now;   /* the oldest makes room */
-      rate->head = (rate->head + 1) % w;
-    }
-  if (rate->n <= r->cfg.rate_burst && rate->n < w)
-    return FALSE;
-  SimTime span = now - rate->times[rate->head];
-  return span <= 0 || (double) rate->n / ((double) span / SIM_S) > max;
+  return rate_window_exceeded (rate, sim_kernel_now (r->kernel), max, r->cfg.rate_window, r->cfg.rate_burst);
 }
 
 /* RFC 5355 §2.13, PAPERS §2.3: may this association have another handle resolution answered? */

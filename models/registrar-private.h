@@ -19,6 +19,7 @@
  */
 #pragma once
 
+#include "models/rate.h"
 #include "models/registrar.h"
 #include "models/rsp.h"
 #include "sim/net-assoc.h"
@@ -38,27 +39,8 @@ G_BEGIN_DECLS
 
 typedef struct RegAsapConn RegAsapConn;
 
-/*
- * The rate estimator of the per-association limits (PAPERS.md §2.3, as
- * rsplib's registrar): the newest cfg.rate_window arrival times, refused
- * arrivals included (a flooder's measured rate stays high, so it stays
- * locked out); rate = entries / (newest - oldest). The first
- * cfg.rate_burst arrivals pass unjudged (a retry shortly after a request,
- * as after a CalcApp reject, is no flood); from the next one on each
- * arrival is judged over the entries held, not only once the window is
- * full: judging full windows only let a flooder's first rate_window - 1
- * requests through, enough reports at its start to have legitimate PEs
- * removed (RFC 5355 §2.13).
- */
-typedef struct {
-  SimTime *times;   /* ring of rate_window entries; NULL until the first arrival */
-  guint    n, head; /* entries held; index of the oldest */
-} RegRate;
 typedef struct RegPe RegPe;
 typedef struct RegPeer RegPeer;
-
-/* Free a RegRate allocated on the heap (credential_rate's values). */
-void registrar_rate_free (gpointer rate);
 
 struct RegAsapConn {
   Registrar   *r;
@@ -68,8 +50,8 @@ struct RegAsapConn {
   guint64      key;          /* outgoing: addr << 16 | port */
   RegPe       *pes;          /* PEs whose keep-alives go through it (list through RegPe.next) */
   RegAsapConn *prev, *next;  /* all connections, in creation order */
-  RegRate      hr_rate;      /* handle resolutions received (registrar.max-hr-rate) */
-  RegRate      eu_rate;      /* ENDPOINT_UNREACHABLEs received (registrar.max-eu-rate) */
+  RateWindow   hr_rate;      /* handle resolutions received (registrar.max-hr-rate) */
+  RateWindow   eu_rate;      /* ENDPOINT_UNREACHABLEs received (registrar.max-eu-rate) */
 };
 
 struct RegPe {
@@ -132,7 +114,7 @@ struct Registrar {
   GHashTable     *out_conns;      /* addr << 16 | port -> RegAsapConn (outgoing only; lookups only) */
   GHashTable     *pes;            /* HsPoolElement * -> RegPe (lookups; iterated only to free) */
   GHashTable     *credential_pe;  /* credential text -> PE id it registered last (lookups only) */
-  GHashTable     *credential_rate;/* credential text -> RegRate * of its new identities (lookups only) */
+  GHashTable     *credential_rate;/* credential text -> RateWindow * of its new identities (lookups only) */
   RspSecurity    *sec;            /* TLS (models/rsp-secure.h); NULL = none */
   NetListener    *asap_tls_listener;  /* port 3864 when a PE or PU class uses TLS */
   NetListener    *enrp_tls_listener;  /* port 9902 when registrar-registrar uses TLS */

@@ -472,7 +472,7 @@ registrar_new (Net *net, NetHost *host, guint32 server_id, const RegistrarConfig
   r->out_conns = g_hash_table_new (g_int64_hash, g_int64_equal);
   r->pes = g_hash_table_new (g_direct_hash, g_direct_equal);
   r->credential_pe = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  r->credential_rate = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, registrar_rate_free);
+  r->credential_rate = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, rate_window_free);
   r->announcers = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   r->peers = g_ptr_array_new ();
   r->enrp_in = g_ptr_array_new ();
