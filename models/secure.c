@@ -721,11 +721,11 @@ client_verify_cb (int ok, X509_STORE_CTX *store)
 {
   SSL *ssl = X509_STORE_CTX_get_ex_data (store, SSL_get_ex_data_X509_STORE_CTX_idx ());
   SecureChannel *ch = SSL_get_app_data (ssl);
-  if (!ch->ctx->cfg.server || X509_STORE_CTX_get_error_depth (store) != 0)
+  if (!ch->ctx->cfg.server)
     return ok;
-  ch->client_cert = TRUE;
-  if (!ok)
-    return 0;
+  ch->client_cert = TRUE;   /* a certificate is being checked, whatever the outcome: its cost is due */
+  if (!ok || X509_STORE_CTX_get_error_depth (store) != 0)
+    return ok;
   X509_NAME *subject = X509_get_subject_name (X509_STORE_CTX_get_current_cert (store));
   int i = X509_NAME_get_index_by_NID (subject, NID_commonName, -1);
   unsigned char *cn = NULL;
