@@ -411,6 +411,8 @@ identity_bound (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize han
   return addrs_bound (&t, conn->assoc);
 }
 
+static gboolean rate_exceeded (Registrar *r, RateWindow *rate, double max);
+
 /*
  * May this association register this PE? RFC 5352 §3.1 R1: a PE's SCTP
  * endpoint is bound to every address the PE serves on, so its user transport
@@ -418,7 +420,6 @@ identity_bound (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize han
  * third party, refused under rule 5 ("authentication failure") with
  * "Rejected due to security considerations".
  */
-static gboolean rate_exceeded (Registrar *r, RateWindow *rate, double max);
 
 static RegCause
 registrar_may_register (Registrar *r, RegAsapConn *conn, const guint8 *handle, gsize handle_len,

@@ -101,9 +101,10 @@
  * SECURE_FAIL_ALERT. TLS cannot recover from a bad record, and neither does
  * this channel: that is the real behaviour. Every reason is counted.
  *
- * Not here: renegotiation and key update, session resumption, revocation, graceful TLS close_notify (the association's
- * shutdown ends the channel), the scenario keys (the wiring step parses
- * them into SecureKeyTable, SecureCert and SecureCosts).
+ * Not here: renegotiation and key update, session resumption, revocation,
+ * graceful TLS close_notify (the association's shutdown ends the channel),
+ * the scenario keys (the wiring step parses them into SecureKeyTable,
+ * SecureCert and SecureCosts).
  */
 #include "config.h"
 
