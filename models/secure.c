@@ -766,8 +766,8 @@ secure_context_new (NetHost *host, guint64 seed, const SecureConfig *cfg, GError
     {
       g_set_error (error, SECURE_ERROR, SECURE_ERROR_CONFIG, "%s: certificate mode needs %s",
                    net_host_name (host),
-                   cfg->server ? (cfg->cert == NULL || cfg->cert->key == NULL ? "a certificate with its key"
-                                                                              : "a key table to check client certificates")
+                   cfg->server ? (cfg->cert == NULL || cfg->cert->key == NULL
+                                    ? "a certificate with its key" : "a key table to check client certificates")
                                : (cfg->trust == NULL ? "a trusted CA" : "the key of the client certificate"));
       return NULL;
     }
