@@ -32,29 +32,11 @@ static const char *const short_sets[] = { "rserpool.record-entities=true", "repe
 static const char *const window10_sets[] = { "rserpool.record-entities=true", "repeat=1", "sim-time-limit=15min",
                                              "pu.eu-rate-window=10s", NULL };
 
-/* Config of scenarios/threats/<file>.ini with sets into a database of its own, named by tag (once per process). */
-static char *
-limits_run_tagged (const char *file, const char *config, const char *const *sets, const char *tag)
-{
-  if (tmpdir == NULL)
-    tmpdir = testutil_tmpdir ();
-  g_autofree char *name = g_strdup_printf ("%s-%s%s.db", file, config, tag);
-  char *db = g_build_filename (tmpdir, name, NULL);
-  if (g_file_test (db, G_FILE_TEST_EXISTS))
-    return db;
-  g_autofree char *rel = g_strdup_printf ("scenarios/threats/%s.ini", file);
-  g_autofree char *scenario = testutil_srcpath (rel);
-  g_autoptr (GError) error = NULL;
-  gboolean ok = testutil_run_in_process (scenario, config, sets, db, &error);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  return db;
-}
-
+/* Config of scenarios/threats/<file>.ini with sets into a database of its own (once per process). */
 static char *
 limits_run (const char *file, const char *config, const char *const *sets)
 {
-  return limits_run_tagged (file, config, sets, "");
+  return testutil_run_threat (&tmpdir, file, config, NULL, sets);
 }
 
 /* One SQL value of the database's one run (a number, or the text for text columns). */
@@ -285,7 +267,7 @@ test_pu_report_limit_registration_flood (void)
   g_autofree char *none = limits_run (f, "none", short_sets);
   g_autofree char *att = limits_run (f, "General", short_sets);
   g_autofree char *lim = limits_run (f, "pu-report-limit", short_sets);
-  g_autofree char *inert = limits_run_tagged (f, "pu-report-limit", window10_sets, "-10s");
+  g_autofree char *inert = testutil_run_threat (&tmpdir, f, "pu-report-limit", "10s", window10_sets);
   catalogued (lim);
   double s0, s1, s2, b1, b2, r1, r2, l1, l2, m1, m2, unf0, unf1, unf2, rem1, rem2, r3, l3, m3;
   s0 = sum (none, "calcapp", "calcapp.handling_speed");

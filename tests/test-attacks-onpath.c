@@ -58,17 +58,6 @@ check_catalogue (const char *db)
 
 /* ---- registries ------------------------------------------------------------------------ */
 
-static const AttackThreat *
-threat (const char *section)
-{
-  gsize n;
-  const AttackThreat *t = attack_threats (&n);
-  for (gsize i = 0; i < n; i++)
-    if (strcmp (t[i].section, section) == 0)
-      return &t[i];
-  g_error ("no threat row %s", section);
-}
-
 /* §2.8, §2.10, §2.11 are on-path attacks, §2.16 an insider PU's; each names the attack.* keys it reads. */
 static void
 test_registry (void)
@@ -82,7 +71,7 @@ test_registry (void)
   g_autoptr (SimParamTable) table = cmd_param_table ();
   for (gsize r = 0; r < G_N_ELEMENTS (rows); r++)
     {
-      const AttackThreat *t = threat (rows[r][0]);
+      const AttackThreat *t = testutil_threat (rows[r][0]);
       g_assert_cmpstr (t->attack, ==, rows[r][1]);
       g_assert_cmpstr (t->adversary, ==, rows[r][2]);
       g_auto (GStrv) keys = g_strsplit_set (t->params, " ,()", -1);

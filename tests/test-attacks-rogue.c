@@ -61,17 +61,6 @@ check_catalogue (const char *db)
 
 /* ---- registry ----------------------------------------------------------------------------- */
 
-static const AttackThreat *
-threat (const char *section)
-{
-  gsize n;
-  const AttackThreat *t = attack_threats (&n);
-  for (gsize i = 0; i < n; i++)
-    if (strcmp (t[i].section, section) == 0)
-      return &t[i];
-  g_error ("no threat row %s", section);
-}
-
 /* The four rows name their attack.type; their parameters and the mitigation's keys exist. */
 static void
 test_registry (void)
@@ -82,7 +71,7 @@ test_registry (void)
   };
   for (gsize r = 0; r < G_N_ELEMENTS (rows); r++)
     {
-      const AttackThreat *t = threat (rows[r][0]);
+      const AttackThreat *t = testutil_threat (rows[r][0]);
       g_assert_cmpstr (t->attack, ==, rows[r][1]);
       g_assert_cmpuint (strlen (t->summary), >, 0);
       g_auto (GStrv) keys = g_strsplit (t->params, ", ", -1);

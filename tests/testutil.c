@@ -251,3 +251,14 @@ testutil_check_catalogue (const char *db)
   sqlite3_finalize (st);
   sqlite3_close (h);
 }
+
+const AttackThreat *
+testutil_threat (const char *section)
+{
+  gsize n;
+  const AttackThreat *t = attack_threats (&n);
+  for (gsize i = 0; i < n; i++)
+    if (strcmp (t[i].section, section) == 0)
+      return &t[i];
+  g_error ("no threat row %s", section);
+}

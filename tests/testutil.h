@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "attacks/attack.h"
+
 G_BEGIN_DECLS
 
 /* Path of a file in the source tree (POOLSIM_SRCDIR). (transfer full) */
@@ -50,5 +52,7 @@ void     testutil_per_run (const char *db, gboolean stat, const char *module_lik
                            guint n);
 /* Every metric name recorded in db is in the catalogue (results/metrics.c), or the test fails naming it. */
 void     testutil_check_catalogue (const char *db);
+/* The threat registry's row of RFC 5355 section ("2.8"), or the test fails. */
+const AttackThreat *testutil_threat (const char *section);
 
 G_END_DECLS
